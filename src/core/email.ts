@@ -1,0 +1,48 @@
+import { createHash } from 'node:crypto';
+
+/** Longest address RFC 5321 allows; anything longer is rejected before any work is done on it. */
+const MAX_EMAIL_LENGTH = 254;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+export type EmailEncoding = 'sha256' | 'plain';
+
+/**
+ * Trim and lowercase an address and check its shape (DESIGN §4): one `@`, a non-empty local part,
+ * a dotted domain, no white space. Returns undefined for anything else.
+ */
+export function normaliseEmail(raw: string): string | undefined {
+  if (raw.length > MAX_EMAIL_LENGTH + 64) return undefined; // cheap cut before trimming huge strings
+  const email = raw.trim().toLowerCase();
+  if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return undefined;
+  const at = email.indexOf('@');
+  if (at <= 0 || at !== email.lastIndexOf('@')) return undefined;
+  const domain = email.slice(at + 1);
+  const dot = domain.indexOf('.');
+  if (dot <= 0 || domain.endsWith('.') || domain.includes('..')) return undefined;
+  for (let i = 0; i < email.length; i++) {
+    const c = email.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f) return undefined; // white space and control characters
+  }
+  return email;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function isSha256Hex(value: string): boolean {
+  return value.length === 64 && SHA256_HEX.test(value);
+}
+
+/**
+ * The identifier a raw email value becomes on the wire: a value that already is 64 hex digits is
+ * taken as a hash (lowercased, never hashed twice); otherwise the normalised address, hashed unless
+ * the platform takes plain addresses. Undefined when the value is not usable.
+ */
+export function toIdentifier(raw: string, encoding: EmailEncoding = 'sha256'): string | undefined {
+  const trimmed = raw.length === 64 ? raw : raw.trim();
+  if (isSha256Hex(trimmed)) return trimmed.toLowerCase();
+  const email = normaliseEmail(raw);
+  if (email === undefined) return undefined;
+  return encoding === 'plain' ? email : sha256Hex(email);
+}

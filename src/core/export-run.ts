@@ -1,0 +1,348 @@
+import type { EmailEncoding } from './email';
+import { ExportError, type ErrorCode, toExportError } from './errors';
+import { planSync, type SyncPlan } from './plan';
+import { runPool } from './pool';
+import { type RetryPolicy, type RetryResult, withRetry } from './retry';
+import { readSegment } from './segment-reader';
+import { stateIdentifier, type SyncStateStore } from './sync-state';
+import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformName, SyncMode } from './types';
+
+/** Output 1 of an export node: one per batch, as each finishes (DESIGN §3). */
+export interface BatchReport {
+  platform: PlatformName;
+  runId: string;
+  segment: string;
+  audienceId: string | null;
+  action: BatchAction;
+  batch: number;
+  batches: number;
+  identifiers: number;
+  accepted: number;
+  rejected: number;
+  status: 'ok' | 'partial' | 'failed' | 'dry-run';
+  attempts: number;
+  durationMs: number;
+  error?: { code: ErrorCode; message: string };
+}
+
+/** Output 2 of an export node: one per segment export (DESIGN §3). */
+export interface ExportSummary {
+  platform: PlatformName;
+  runId: string;
+  segment: string;
+  audienceId: string | null;
+  audienceName: string | null;
+  mode: SyncMode;
+  dryRun: boolean;
+  status: 'completed' | 'completed-with-errors' | 'failed' | 'skipped';
+  profiles: number;
+  invalid: number;
+  optedOut: number;
+  duplicates: number;
+  added: number;
+  removed: number;
+  unchanged: number;
+  rejected: number;
+  batches: { total: number; ok: number; failed: number };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  audience?: AudienceSnapshot;
+  error?: { code: ErrorCode; message: string };
+}
+
+export interface ExportRequest {
+  readonly adapter: PlatformAdapter;
+  readonly runId: string;
+  /** Undefined when the message named no segment. */
+  readonly segmentName: string | undefined;
+  /** Segment names this export takes; empty = every segment. Others are skipped, nothing sent. */
+  readonly segments: readonly string[];
+  readonly payload: unknown;
+  readonly mode: SyncMode;
+  readonly dryRun: boolean;
+  /** Skip the whole segment when it holds more profiles than this; 0 = no guard. */
+  readonly maxProfiles: number;
+  readonly emailField: string;
+  readonly consentField?: string;
+  readonly encoding: EmailEncoding;
+  readonly state: SyncStateStore;
+  readonly retry: RetryPolicy;
+  /** Throws when nothing may be sent (consent gate, approval); checked before any request. */
+  readonly assertAllowed?: () => void;
+  /** Drop a refused access token so the retry gets a fresh one. */
+  readonly onAuthExpired?: (error: ExportError) => void;
+  readonly onBatch?: (report: BatchReport) => void;
+  readonly now?: () => number;
+}
+
+/** Errors after which sending more batches cannot succeed: stop and say why. */
+const FATAL: ReadonlySet<ErrorCode> = new Set([
+  'consent_required',
+  'reauth_required',
+  'auth_failed',
+  'auth_expired',
+  'forbidden',
+  'not_found',
+  'terms_not_accepted',
+  'api_version_retired',
+]);
+
+interface PlannedBatch {
+  readonly action: BatchAction;
+  readonly identifiers: readonly string[];
+}
+
+/**
+ * One segment export, platform-neutral: read and hash the segment, guard its size, plan against
+ * the durable state, send the batches with retries and bounded concurrency, keep only what the
+ * platform confirmed, and report. Never throws: every outcome is a summary.
+ */
+export async function runExport(request: ExportRequest): Promise<ExportSummary> {
+  const now = request.now ?? Date.now;
+  const started = now();
+  const summary = emptySummary(request, started);
+  const finish = (status: ExportSummary['status'], error?: ExportError): ExportSummary => {
+    const finished = now();
+    summary.status = status;
+    if (error) summary.error = error.toJSON();
+    summary.finishedAt = new Date(finished).toISOString();
+    summary.durationMs = finished - started;
+    return summary;
+  };
+
+  try {
+    if (request.segmentName === undefined) {
+      return finish('failed', new ExportError('invalid_input', 'msg.segment (or msg.topic) must name the segment: a string or { name, id }'));
+    }
+    if (request.segments.length > 0 && !request.segments.includes(request.segmentName)) return finish('skipped');
+    const segmentName = request.segmentName;
+    const received = Array.isArray(request.payload) ? request.payload.length : undefined;
+    if (received !== undefined) summary.profiles = received;
+    if (received !== undefined && request.maxProfiles > 0 && received > request.maxProfiles) {
+      const error = new ExportError(
+        'segment_too_large',
+        `Segment "${segmentName}" has ${received} profiles, more than maxProfiles (${request.maxProfiles}); nothing was sent`,
+      );
+      return finish('skipped', error);
+    }
+
+    const segment = readSegment(request.payload, {
+      emailField: request.emailField,
+      consentField: request.consentField,
+      encoding: request.encoding,
+    });
+    Object.assign(summary, { profiles: segment.profiles, invalid: segment.invalid, optedOut: segment.optedOutCount, duplicates: segment.duplicates });
+
+    if (request.dryRun) return finish('completed', await dryRun(request, segmentName, summary, segment));
+
+    request.assertAllowed?.();
+    const retryHooks = { onAuthExpired: request.onAuthExpired };
+    const resolved = await withRetry(() => request.adapter.resolveAudience({ segmentName }), request.retry, retryHooks);
+    if (!resolved.ok) return finish('failed', resolved.error);
+    const audience = resolved.value;
+    summary.audienceId = audience.id;
+    summary.audienceName = audience.name;
+    await request.state.rememberAudience(request.adapter.platform, audience.accountKey, segmentName, audience.id);
+
+    const stateKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
+    const previous = await request.state.load(stateKey);
+    const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: request.adapter.replaceStrategy });
+    summary.unchanged = plan.unchanged;
+
+    const execution = await execute(request, segmentName, audience, plan, summary);
+    const confirmed = nextState(previous, plan, execution);
+    if (confirmed) await request.state.save(stateKey, confirmed);
+
+    const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
+    if (snapshot.ok && snapshot.value) summary.audience = snapshot.value;
+
+    if (execution.fatal) return finish('failed', execution.fatal);
+    const failed = summary.batches.failed > 0 || summary.rejected > 0;
+    if (!failed) return finish('completed');
+    const allFailed = summary.batches.total > 0 && summary.batches.ok === 0 && summary.added + summary.removed === 0;
+    const error = new ExportError(
+      execution.firstError?.code ?? 'rejected',
+      `${summary.batches.failed} of ${summary.batches.total} batches failed, ${summary.rejected} identifiers rejected` +
+        (execution.firstError ? `: ${execution.firstError.message}` : ''),
+    );
+    return finish(allFailed ? 'failed' : 'completed-with-errors', error);
+  } catch (thrown) {
+    return finish('failed', toExportError(thrown));
+  }
+}
+
+function emptySummary(request: ExportRequest, started: number): ExportSummary {
+  return {
+    platform: request.adapter.platform,
+    runId: request.runId,
+    segment: request.segmentName ?? '',
+    audienceId: null,
+    audienceName: null,
+    mode: request.mode,
+    dryRun: request.dryRun,
+    status: 'completed',
+    profiles: 0,
+    invalid: 0,
+    optedOut: 0,
+    duplicates: 0,
+    added: 0,
+    removed: 0,
+    unchanged: 0,
+    rejected: 0,
+    batches: { total: 0, ok: 0, failed: 0 },
+    startedAt: new Date(started).toISOString(),
+    finishedAt: '',
+    durationMs: 0,
+  };
+}
+
+/** The same plan as a real run, from local state only: no request, no audience created, state untouched. */
+async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, segment: ReturnType<typeof readSegment>): Promise<undefined> {
+  const { adapter } = request;
+  const known = adapter.knownAudience({ segmentName: segmentName });
+  const accountKey = known?.accountKey ?? adapter.accountKey();
+  const audienceId = known?.id ?? (await request.state.recallAudience(adapter.platform, accountKey, segmentName));
+  summary.audienceId = audienceId ?? null;
+  summary.audienceName = known || audienceId ? segmentName : null;
+  const previous = audienceId ? await request.state.load({ platform: adapter.platform, accountKey, audienceId }) : undefined;
+  const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: adapter.replaceStrategy });
+  const batches = batchPlan(plan, adapter.limits.maxBatchSize);
+  Object.assign(summary, { added: plan.adds.length, removed: plan.removes.length, unchanged: plan.unchanged });
+  summary.batches.total = batches.length;
+  batches.forEach((batch, index) =>
+    request.onBatch?.({
+      platform: adapter.platform,
+      runId: request.runId,
+      segment: segmentName,
+      audienceId: summary.audienceId,
+      action: batch.action,
+      batch: index + 1,
+      batches: batches.length,
+      identifiers: batch.identifiers.length,
+      accepted: 0,
+      rejected: 0,
+      status: 'dry-run',
+      attempts: 0,
+      durationMs: 0,
+    }),
+  );
+  return undefined;
+}
+
+/** Removes first, then adds; a replace-style first batch goes alone so its wipe precedes every add. */
+function batchPlan(plan: SyncPlan, size: number): PlannedBatch[] {
+  const batches: PlannedBatch[] = [];
+  for (let i = 0; i < plan.removes.length; i += size) batches.push({ action: 'remove', identifiers: plan.removes.slice(i, i + size) });
+  for (let i = 0; i < plan.adds.length; i += size) {
+    const action: BatchAction = plan.firstBatchReplaces && i === 0 ? 'replace' : 'add';
+    batches.push({ action, identifiers: plan.adds.slice(i, i + size) });
+  }
+  if (plan.firstBatchReplaces && plan.adds.length === 0) batches.push({ action: 'replace', identifiers: [] });
+  return batches;
+}
+
+interface Execution {
+  cleared: boolean;
+  readonly confirmedAdds: (readonly string[])[];
+  readonly confirmedRemoves: (readonly string[])[];
+  fatal?: ExportError;
+  firstError?: ExportError;
+}
+
+async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary): Promise<Execution> {
+  const { adapter } = request;
+  const execution: Execution = { cleared: false, confirmedAdds: [], confirmedRemoves: [] };
+  const batches = batchPlan(plan, adapter.limits.maxBatchSize);
+  summary.batches.total = batches.length;
+  const abort = new AbortController();
+  const hooks = { onAuthExpired: request.onAuthExpired, signal: abort.signal };
+
+  const fail = (error: ExportError): void => {
+    execution.firstError ??= error;
+    if (FATAL.has(error.code) && !execution.fatal) {
+      execution.fatal = error;
+      abort.abort();
+    }
+  };
+
+  if (plan.clearFirst) {
+    const cleared = await withRetry(() => adapter.clearAudience(audience), request.retry, hooks);
+    if (cleared.ok) execution.cleared = true;
+    else {
+      // Adding onto an audience that was not wiped would not be a replace: send nothing more.
+      fail(cleared.error);
+      execution.fatal ??= cleared.error;
+      abort.abort();
+    }
+  }
+
+  const sendOne = async (batch: PlannedBatch, index: number): Promise<void> => {
+    const started = Date.now();
+    const result: RetryResult<{ accepted: number; rejected: number }> = abort.signal.aborted
+      ? { ok: false, error: abortedError(execution.fatal), attempts: 0 }
+      : await withRetry(() => adapter.sendBatch(audience, batch.action, batch.identifiers), request.retry, hooks);
+    const report: BatchReport = {
+      platform: adapter.platform,
+      runId: request.runId,
+      segment: segmentName,
+      audienceId: audience.id,
+      action: batch.action,
+      batch: index + 1,
+      batches: batches.length,
+      identifiers: batch.identifiers.length,
+      accepted: 0,
+      rejected: 0,
+      status: 'failed',
+      attempts: result.attempts,
+      durationMs: Date.now() - started,
+    };
+    if (result.ok) {
+      const { accepted, rejected } = result.value;
+      Object.assign(report, { accepted, rejected, status: rejected === 0 ? 'ok' : accepted > 0 ? 'partial' : 'failed' });
+      (batch.action === 'remove' ? execution.confirmedRemoves : execution.confirmedAdds).push(batch.identifiers);
+      if (batch.action === 'replace') execution.cleared = true;
+      if (batch.action === 'remove') summary.removed += accepted;
+      else summary.added += accepted;
+      summary.rejected += rejected;
+    } else {
+      report.error = result.error.toJSON();
+      fail(result.error);
+    }
+    if (report.status === 'failed') summary.batches.failed++;
+    else summary.batches.ok++;
+    request.onBatch?.(report);
+  };
+
+  // Aborted batches still pass through sendOne so each gets its output-1 report.
+  const [first, ...rest] = batches;
+  if (first && plan.firstBatchReplaces && first.action === 'replace') {
+    await sendOne(first, 0);
+    if (!execution.cleared) {
+      // Without the wipe, adding the rest would not make the audience equal to the segment.
+      execution.fatal ??= execution.firstError ?? new ExportError('aborted', 'The replace call failed; nothing more was sent');
+      abort.abort();
+    }
+    await runPool(rest, adapter.limits.concurrency, (batch, index) => sendOne(batch, index + 1));
+  } else {
+    await runPool(batches, adapter.limits.concurrency, sendOne);
+  }
+  return execution;
+}
+
+function abortedError(cause: ExportError | undefined): ExportError {
+  return new ExportError('aborted', `Not sent: the export stopped after an earlier error${cause ? ` (${cause.code})` : ''}`);
+}
+
+/**
+ * The state after a run: what was there, less confirmed removals, plus confirmed additions.
+ * A wipe (replace) starts from nothing. Undefined when nothing changed and nothing needs recording.
+ */
+function nextState(previous: Set<string> | undefined, plan: SyncPlan, execution: Execution): Set<string> | undefined {
+  const touched = execution.cleared || execution.confirmedAdds.length > 0 || execution.confirmedRemoves.length > 0;
+  if (!touched && (previous || plan.adds.length + plan.removes.length > 0)) return undefined;
+  const state = execution.cleared ? new Set<string>() : (previous ?? new Set<string>());
+  for (const batch of execution.confirmedRemoves) for (const id of batch) state.delete(stateIdentifier(id));
+  for (const batch of execution.confirmedAdds) for (const id of batch) state.add(stateIdentifier(id));
+  return state;
+}

@@ -1,0 +1,60 @@
+import type { ReplaceStrategy, SyncMode } from './types';
+
+/** What a run will do, decided before anything is sent, and what a dry run reports. */
+export interface SyncPlan {
+  readonly adds: readonly string[];
+  readonly removes: readonly string[];
+  /** Identifiers already delivered by an earlier run and left alone (mirror). */
+  readonly unchanged: number;
+  /** Wipe the audience before adding (replace mode, `clear-then-add` platforms). */
+  readonly clearFirst: boolean;
+  /** The first add batch is a wipe-and-add call (replace mode, `first-batch-replaces` platforms). */
+  readonly firstBatchReplaces: boolean;
+}
+
+export interface PlanInput {
+  readonly mode: SyncMode;
+  readonly members: ReadonlySet<string>;
+  readonly optedOut: ReadonlySet<string>;
+  /** What this export last delivered to the audience; undefined when there is no state yet. */
+  readonly previous: ReadonlySet<string> | undefined;
+  readonly replaceStrategy: ReplaceStrategy;
+}
+
+export function planSync(input: PlanInput): SyncPlan {
+  const { mode, members, optedOut, previous } = input;
+  switch (mode) {
+    case 'add':
+      return plan([...members], [], 0);
+    case 'remove':
+      return plan([], [...members, ...optedOut], 0);
+    case 'replace': {
+      const clear = input.replaceStrategy === 'clear-then-add';
+      return { adds: [...members], removes: [], unchanged: 0, clearFirst: clear, firstBatchReplaces: !clear };
+    }
+    case 'mirror':
+      return planMirror(members, optedOut, previous);
+  }
+}
+
+/**
+ * Add the new, remove those who left, leave the rest. Without state the audience may still hold
+ * opted-out profiles put there by other means, so their removal is sent once; with state, only
+ * those this export delivered are removed.
+ */
+function planMirror(members: ReadonlySet<string>, optedOut: ReadonlySet<string>, previous: ReadonlySet<string> | undefined): SyncPlan {
+  if (!previous) return plan([...members], [...optedOut], 0);
+  const adds: string[] = [];
+  let unchanged = 0;
+  for (const id of members) {
+    if (previous.has(id)) unchanged++;
+    else adds.push(id);
+  }
+  const removes: string[] = [];
+  for (const id of previous) if (!members.has(id)) removes.push(id);
+  return plan(adds, removes, unchanged);
+}
+
+function plan(adds: string[], removes: string[], unchanged: number): SyncPlan {
+  return { adds, removes, unchanged, clearFirst: false, firstBatchReplaces: false };
+}

@@ -1,0 +1,50 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { RefreshTokenStore } from './token-manager';
+
+/**
+ * A rotated refresh token kept on disk, encrypted (AES-256-GCM) with a key derived from the
+ * connection's client secret and id, so the file alone reveals nothing. It is tied to the refresh
+ * token in the credentials it descends from: re-authenticating in the editor makes it obsolete.
+ */
+export class EncryptedRefreshTokenFile implements RefreshTokenStore {
+  private readonly key: Buffer;
+  private readonly origin: string;
+
+  constructor(
+    private readonly file: string,
+    keyMaterial: { readonly clientSecret: string; readonly connectionId: string; readonly credentialRefreshToken: string },
+  ) {
+    this.key = Buffer.from(hkdfSync('sha256', keyMaterial.clientSecret, keyMaterial.connectionId, 'audience-export refresh token', 32));
+    this.origin = createHmac('sha256', this.key).update(keyMaterial.credentialRefreshToken).digest('hex');
+  }
+
+  async load(): Promise<string | undefined> {
+    let record: { origin?: string; iv?: string; tag?: string; data?: string };
+    try {
+      record = JSON.parse(await fs.readFile(this.file, 'utf8')) as typeof record;
+    } catch {
+      return undefined;
+    }
+    if (record.origin !== this.origin || !record.iv || !record.tag || !record.data) return undefined;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(record.iv, 'base64'));
+      decipher.setAuthTag(Buffer.from(record.tag, 'base64'));
+      return Buffer.concat([decipher.update(Buffer.from(record.data, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      return undefined; // another secret, or a damaged file: fall back to the credentials
+    }
+  }
+
+  async save(refreshToken: string): Promise<void> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const data = Buffer.concat([cipher.update(refreshToken, 'utf8'), cipher.final()]);
+    const record = { origin: this.origin, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.tmp`;
+    await fs.writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
+    await fs.rename(temporary, this.file);
+  }
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { isSha256Hex, sha256Hex } from './email';
+import { ExportError } from './errors';
+import type { PlatformName } from './types';
+
+/**
+ * Durable mirror state: per platform + account + audience, the identifiers this package last
+ * delivered and the platform confirmed. Stored as raw 32-byte SHA-256 values (a plain
+ * identifier is stored as its hash, so no address ever lands on disk), written atomically.
+ */
+export interface AudienceKey {
+  readonly platform: PlatformName;
+  readonly accountKey: string;
+  readonly audienceId: string;
+}
+
+export interface SyncStateStore {
+  load(key: AudienceKey): Promise<Set<string> | undefined>;
+  save(key: AudienceKey, members: Iterable<string>): Promise<void>;
+  /** Remember which audience a segment name resolved to, so a dry run can find its state offline. */
+  rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void>;
+  recallAudience(platform: PlatformName, accountKey: string, segmentName: string): Promise<string | undefined>;
+}
+
+const MAGIC = Buffer.from('AXS1');
+const HASH_BYTES = 32;
+
+/** The form an identifier takes in the state: its own value if already a hash, else its SHA-256. */
+export function stateIdentifier(identifier: string): string {
+  return isSha256Hex(identifier) ? identifier : sha256Hex(identifier);
+}
+
+export class FileSyncStateStore implements SyncStateStore {
+  private indexWrite: Promise<void> = Promise.resolve();
+
+  constructor(private readonly directory: string) {}
+
+  async load(key: AudienceKey): Promise<Set<string> | undefined> {
+    let data: Buffer;
+    try {
+      data = await fs.readFile(this.fileFor(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new ExportError('state_io', 'Could not read the mirror state');
+    }
+    if (data.length < 8 || !data.subarray(0, 4).equals(MAGIC)) throw new ExportError('state_io', 'The mirror state file is damaged');
+    const count = data.readUInt32LE(4);
+    if (data.length !== 8 + count * HASH_BYTES) throw new ExportError('state_io', 'The mirror state file is damaged');
+    const members = new Set<string>();
+    for (let offset = 8; offset < data.length; offset += HASH_BYTES) members.add(data.toString('hex', offset, offset + HASH_BYTES));
+    return members;
+  }
+
+  async save(key: AudienceKey, members: Iterable<string>): Promise<void> {
+    const hashes = [...members];
+    const data = Buffer.allocUnsafe(8 + hashes.length * HASH_BYTES);
+    MAGIC.copy(data, 0);
+    data.writeUInt32LE(hashes.length, 4);
+    hashes.forEach((identifier, i) => data.write(stateIdentifier(identifier), 8 + i * HASH_BYTES, HASH_BYTES, 'hex'));
+    await this.writeAtomically(this.fileFor(key), data);
+  }
+
+  async rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void> {
+    // Serialised: concurrent exports of one runtime must not lose each other's entries.
+    this.indexWrite = this.indexWrite.then(async () => {
+      const index = await this.readIndex();
+      index[indexKey(platform, accountKey, segmentName)] = audienceId;
+      await this.writeAtomically(this.indexFile(), Buffer.from(JSON.stringify(index, null, 1)));
+    });
+    await this.indexWrite;
+  }
+
+  async recallAudience(platform: PlatformName, accountKey: string, segmentName: string): Promise<string | undefined> {
+    const index = await this.readIndex();
+    return index[indexKey(platform, accountKey, segmentName)];
+  }
+
+  private async readIndex(): Promise<Record<string, string>> {
+    try {
+      const parsed: unknown = JSON.parse(await fs.readFile(this.indexFile(), 'utf8'));
+      return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, string>) : {};
+    } catch {
+      return {};
+    }
+  }
+
+  private fileFor(key: AudienceKey): string {
+    const digest = createHash('sha256').update(`${key.platform}\n${key.accountKey}\n${key.audienceId}`).digest('hex').slice(0, 32);
+    return path.join(this.directory, `${key.platform}-${digest}.state`);
+  }
+
+  private indexFile(): string {
+    return path.join(this.directory, 'audiences.json');
+  }
+
+  private async writeAtomically(file: string, data: Buffer): Promise<void> {
+    try {
+      await fs.mkdir(this.directory, { recursive: true });
+      const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+      await fs.writeFile(temporary, data, { mode: 0o600 });
+      await fs.rename(temporary, file);
+    } catch {
+      throw new ExportError('state_io', 'Could not write the mirror state');
+    }
+  }
+}
+
+function indexKey(platform: PlatformName, accountKey: string, segmentName: string): string {
+  return `${platform}|${accountKey}|${segmentName}`;
+}

@@ -1,0 +1,100 @@
+import { ExportError, toExportError } from './errors';
+import { registerSecret } from './redact';
+
+/** What a platform's token endpoint answered, in the engine's words. */
+export interface TokenGrant {
+  readonly accessToken: string;
+  readonly expiresInSeconds?: number;
+  /** Present when the platform rotates refresh tokens (or repeats the current one). */
+  readonly refreshToken?: string;
+  readonly scope?: string;
+}
+
+export interface AccessToken {
+  readonly value: string;
+  /** Increases with every refresh; a 401 names the generation it saw so only stale tokens are refreshed. */
+  readonly generation: number;
+}
+
+/** Keeps a rotated refresh token across restarts (Node-RED does not persist run-time credential changes). */
+export interface RefreshTokenStore {
+  load(): Promise<string | undefined>;
+  save(refreshToken: string): Promise<void>;
+}
+
+export interface TokenManagerOptions {
+  /** Ask the platform for an access token (refresh grant, or client credentials when there is no refresh token). */
+  readonly requestToken: (refreshToken: string | undefined) => Promise<TokenGrant>;
+  /** The refresh token from the connection's credentials. */
+  readonly refreshToken?: string;
+  readonly store?: RefreshTokenStore;
+  /** Refresh this long before the stated expiry. */
+  readonly skewMs?: number;
+  /** Lifetime assumed when the platform states none. */
+  readonly defaultLifetimeSeconds?: number;
+  /** Throws when the connection may not be used (consent gate): checked before every token request. */
+  readonly assertAllowed?: () => void;
+  readonly now?: () => number;
+}
+
+/**
+ * Access tokens in memory, refreshed before expiry and when the platform refuses one, once per
+ * failure however many batches saw it (single flight).
+ */
+export class TokenManager {
+  private current?: { token: AccessToken; expiresAt: number };
+  private inflight?: Promise<AccessToken>;
+  private generation = 0;
+  private refreshToken?: string;
+  private storeLoaded = false;
+  private readonly now: () => number;
+
+  constructor(private readonly options: TokenManagerOptions) {
+    this.refreshToken = options.refreshToken;
+    this.now = options.now ?? Date.now;
+    registerSecret(options.refreshToken);
+  }
+
+  async get(): Promise<AccessToken> {
+    this.options.assertAllowed?.();
+    const skew = this.options.skewMs ?? 60_000;
+    if (this.current && this.now() < this.current.expiresAt - skew) return this.current.token;
+    this.inflight ??= this.refresh().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  /** The platform refused the token of `generation`: forget it unless a newer one is already here. */
+  invalidate(generation?: number): void {
+    if (this.current && (generation === undefined || generation >= this.current.token.generation)) this.current = undefined;
+  }
+
+  private async refresh(): Promise<AccessToken> {
+    if (!this.storeLoaded && this.options.store) {
+      this.storeLoaded = true;
+      const rotated = await this.options.store.load().catch(() => undefined);
+      if (rotated) {
+        this.refreshToken = rotated;
+        registerSecret(rotated);
+      }
+    }
+    let grant: TokenGrant;
+    try {
+      grant = await this.options.requestToken(this.refreshToken);
+    } catch (thrown) {
+      throw toExportError(thrown);
+    }
+    if (!grant.accessToken) throw new ExportError('auth_failed', 'The token endpoint answered without an access token');
+    registerSecret(grant.accessToken);
+    if (grant.refreshToken && grant.refreshToken !== this.refreshToken) {
+      this.refreshToken = grant.refreshToken;
+      registerSecret(grant.refreshToken);
+      await this.options.store?.save(grant.refreshToken);
+    }
+    const lifetime = grant.expiresInSeconds ?? this.options.defaultLifetimeSeconds ?? 3600;
+    const token: AccessToken = { value: grant.accessToken, generation: ++this.generation };
+    this.current = { token, expiresAt: this.now() + lifetime * 1000 };
+    return token;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The contract between the platform-neutral engine and a platform folder.
+ * A platform adapter declares its limits and maps the engine's few calls to its own API;
+ * it never sees Node-RED, and the engine never sees a platform's URL or payload shape.
+ */
+
+export type PlatformName = 'snapchat' | 'microsoft-ads' | 'criteo';
+export type SyncMode = 'mirror' | 'add' | 'remove' | 'replace';
+/** What one request does to the audience. `replace` is a wipe-then-add in a single call. */
+export type BatchAction = 'add' | 'remove' | 'replace';
+
+export interface PlatformLimits {
+  /** Most identifiers one membership request may carry. */
+  readonly maxBatchSize: number;
+  /** Membership requests in flight at once. */
+  readonly concurrency: number;
+  /** Default per-export guard (`maxProfiles`). */
+  readonly defaultMaxProfiles: number;
+}
+
+/** The audience a run writes to. `accountKey` scopes the durable mirror state. */
+export interface AudienceRef {
+  readonly id: string;
+  readonly name: string;
+  readonly accountKey: string;
+}
+
+/** How a platform makes an audience equal to a segment (DESIGN §5). */
+export type ReplaceStrategy =
+  /** Wipe the audience with one call, then add every batch (Snapchat, Criteo). */
+  | 'clear-then-add'
+  /** The first membership call wipes and adds its items, the rest add (Microsoft). */
+  | 'first-batch-replaces';
+
+export interface BatchOutcome {
+  /** Identifiers the platform accepted. */
+  readonly accepted: number;
+  /** Identifiers the platform refused (never the identifiers themselves). */
+  readonly rejected: number;
+}
+
+export interface AudienceSnapshot {
+  readonly approximateSize?: number;
+  readonly matchRate?: number;
+  readonly status?: string;
+}
+
+/** What the engine tells the adapter about the segment being exported. */
+export interface SegmentTarget {
+  /** The segment's name, used to find or create an audience by name. */
+  readonly segmentName: string;
+}
+
+export interface PlatformAdapter {
+  readonly platform: PlatformName;
+  readonly limits: PlatformLimits;
+  readonly replaceStrategy: ReplaceStrategy;
+  /**
+   * The key the audience would have without asking the platform (configured id), or undefined
+   * when it must be looked up by name. Used by dry runs, which send nothing.
+   */
+  knownAudience(target: SegmentTarget): { id: string; accountKey: string } | undefined;
+  /** Account scope used to remember name → id resolutions for dry runs. */
+  accountKey(): string;
+  /** Find the audience for this segment, creating it when missing. */
+  resolveAudience(target: SegmentTarget): Promise<AudienceRef>;
+  /** Send one batch of identifiers (hashes, or plain emails where the platform allows). */
+  sendBatch(audience: AudienceRef, action: BatchAction, identifiers: readonly string[]): Promise<BatchOutcome>;
+  /** Empty the audience (only called with the `clear-then-add` strategy). */
+  clearAudience(audience: AudienceRef): Promise<void>;
+  /** Read the audience's size and status after a run; undefined when the platform has none. */
+  readAudience(audience: AudienceRef): Promise<AudienceSnapshot | undefined>;
+}

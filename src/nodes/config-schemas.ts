@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { isValidFieldPath } from '../core/field-path';
+
+/** Node properties arrive from flow files as the editor or a hand-written flow left them: coerce gently, reject what makes no sense. */
+
+export const booleanish = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
+
+const fieldPath = (what: string) => z.string().trim().refine(isValidFieldPath, { message: `${what} must be a dotted path such as contact.email` });
+
+/** Properties every connection config node has (DESIGN §3). */
+export const ConnectionBaseSchema = z.object({
+  name: z.string().default(''),
+  scope: z.enum(['administrators', 'contributors']).default('administrators'),
+  consent: booleanish.default(false),
+});
+export type ConnectionBase = z.infer<typeof ConnectionBaseSchema>;
+
+export const baseUrl = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .transform((value) => value || fallback)
+    .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
+    .default(fallback);
+
+/** Properties every export node has (DESIGN §3). */
+export function exportBaseSchema(defaultMaxProfiles: number) {
+  return z.object({
+    name: z.string().default(''),
+    connection: z.string({ message: 'a connection is required' }).min(1, 'a connection is required'),
+    segments: z
+      .preprocess(
+        (value) => (typeof value === 'string' ? value.split(',') : value),
+        z.array(z.string().trim()).transform((names) => names.filter((name) => name.length > 0)),
+      )
+      .default([]),
+    emailField: fieldPath('emailField').default('email'),
+    consentField: z.union([z.literal(''), fieldPath('consentField')]).default(''),
+    mode: z.enum(['mirror', 'add', 'remove', 'replace']).default('mirror'),
+    dryRun: booleanish.default(false),
+    maxProfiles: z.coerce.number().int().min(0).default(defaultMaxProfiles),
+  });
+}
+export type ExportBase = z.infer<ReturnType<typeof exportBaseSchema>>;
+
+/** msg.segment: `"name"` or `{ name, id? }`; msg.topic is the fallback. */
+export const SegmentInputSchema = z.union([
+  z.string().trim().min(1).max(500),
+  z.looseObject({ name: z.string().trim().min(1).max(500), id: z.union([z.string(), z.number()]).optional() }).transform((s) => s.name),
+]);
+
+/** One readable line out of a zod error, naming the property. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
+}

@@ -1,0 +1,58 @@
+import type { ExportSummary } from '../core/export-run';
+import type { NodeRedApi, NodeStatus, RuntimeNode } from './red-types';
+
+/** The one place an export node's status is decided: progress (throttled) and the final word. */
+export class ExportStatus {
+  private lastProgressAt = 0;
+
+  constructor(
+    private readonly RED: NodeRedApi,
+    private readonly node: RuntimeNode,
+  ) {}
+
+  private t(key: string, values?: Record<string, string | number>): string {
+    return this.RED._(`audience-export.status.${key}`, values);
+  }
+
+  set(status: NodeStatus): void {
+    this.node.status(status);
+  }
+
+  working(key: 'gathering' | 'preparing', values?: Record<string, string | number>): void {
+    this.set({ fill: 'blue', shape: 'ring', text: this.t(key, values) });
+  }
+
+  /** `3/10 batches`, at most a few times a second however many batches finish. */
+  progress(done: number, total: number): void {
+    const now = Date.now();
+    if (done < total && now - this.lastProgressAt < 250) return;
+    this.lastProgressAt = now;
+    this.set({ fill: 'blue', shape: 'ring', text: this.t('progress', { done, total }) });
+  }
+
+  invalidConfig(): void {
+    this.set({ fill: 'red', shape: 'ring', text: this.t('invalidConfig') });
+  }
+
+  finished(summary: ExportSummary): void {
+    const counts = { added: summary.added, removed: summary.removed, failed: summary.batches.failed };
+    if (summary.dryRun && summary.status === 'completed') return this.set({ fill: 'blue', shape: 'dot', text: this.t('dryRun', counts) });
+    switch (summary.status) {
+      case 'completed':
+        return this.set({ fill: 'green', shape: 'dot', text: this.t('completed', counts) });
+      case 'completed-with-errors':
+        return this.set({ fill: 'yellow', shape: 'ring', text: this.t('partial', counts) });
+      case 'skipped':
+        return this.set({ fill: 'grey', shape: 'ring', text: this.t(summary.error?.code === 'segment_too_large' ? 'tooLarge' : 'skipped') });
+      case 'failed': {
+        const code = summary.error?.code;
+        const key = code === 'reauth_required' ? 'reauthenticate' : code === 'consent_required' ? 'consentRequired' : 'failed';
+        return this.set({ fill: 'red', shape: 'ring', text: this.t(key, { code: code ?? 'internal' }) });
+      }
+    }
+  }
+
+  clear(): void {
+    this.set({});
+  }
+}

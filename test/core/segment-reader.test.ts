@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { sha256Hex } from '../../src/core/email';
+import { ExportError } from '../../src/core/errors';
+import { consentWithdrawn, readSegment } from '../../src/core/segment-reader';
+
+const read = (payload: unknown, consentField?: string) => readSegment(payload, { emailField: 'contact.email', consentField, encoding: 'sha256' });
+
+describe('segment reader', () => {
+  it('maps a dotted email field, hashes, dedupes and counts invalid profiles', () => {
+    const result = read([
+      { contact: { email: 'a@example.com' } },
+      { contact: { email: ' A@Example.com ' } },
+      { contact: { email: 'b@example.com' } },
+      { contact: {} },
+      { email: 'c@example.com' },
+      null,
+      42,
+      'd@example.com',
+      { contact: { email: 12 } },
+    ]);
+    assert.deepEqual([...result.members], [sha256Hex('a@example.com'), sha256Hex('b@example.com'), sha256Hex('d@example.com')]);
+    assert.equal(result.profiles, 9);
+    assert.equal(result.duplicates, 1);
+    assert.equal(result.invalid, 5);
+  });
+
+  it('leaves out profiles whose consent flag says no, and keeps them apart for mirror removal', () => {
+    const profiles = [
+      { contact: { email: 'yes@example.com' }, ok: true },
+      { contact: { email: 'no1@example.com' }, ok: false },
+      { contact: { email: 'no2@example.com' }, ok: 'No' },
+      { contact: { email: 'no3@example.com' }, ok: 0 },
+      { contact: { email: 'no4@example.com' }, ok: 'n' },
+      { contact: { email: 'unset@example.com' } },
+      { contact: { email: 'twice@example.com' }, ok: true },
+      { contact: { email: 'twice@example.com' }, ok: 'false' },
+    ];
+    const result = read(profiles, 'ok');
+    assert.deepEqual([...result.members].sort(), [sha256Hex('yes@example.com'), sha256Hex('unset@example.com')].sort());
+    assert.equal(result.optedOutCount, 5);
+    assert.ok(result.optedOut.has(sha256Hex('twice@example.com')));
+  });
+
+  it('knows every withdrawn-consent spelling the contract lists', () => {
+    for (const flag of [false, 'false', 'no', 'n', 0, ' FALSE ']) assert.ok(consentWithdrawn(flag), String(flag));
+    for (const flag of [true, 'true', 'yes', 1, undefined, null, '']) assert.ok(!consentWithdrawn(flag), String(flag));
+  });
+
+  it('refuses a payload that is not an array with a clear invalid_input error', () => {
+    for (const payload of ['a@example.com', 42, null, undefined, { contact: { email: 'a@example.com' } }]) {
+      assert.throws(() => read(payload), (error: unknown) => error instanceof ExportError && error.code === 'invalid_input' && /array of profiles/.test(error.message));
+    }
+  });
+
+  it('counts an array of nulls and huge strings as invalid', () => {
+    const huge = 'y'.repeat(10 * 1024 * 1024);
+    const result = read([null, null, huge, { contact: { email: huge } }]);
+    assert.equal(result.invalid, 4);
+    assert.equal(result.members.size, 0);
+  });
+});
