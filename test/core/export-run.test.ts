@@ -1,0 +1,214 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sha256Hex } from '../../src/core/email';
+import { ExportError } from '../../src/core/errors';
+import { type BatchReport, type ExportRequest, runExport } from '../../src/core/export-run';
+import { FileSyncStateStore } from '../../src/core/sync-state';
+import type { AudienceRef, BatchAction, PlatformAdapter, ReplaceStrategy } from '../../src/core/types';
+
+/**
+ * An in-memory platform: enough to test the engine's planning, failure handling and state without
+ * HTTP (the node tests cover the real Snapchat client against the sandbox).
+ */
+class MemoryPlatform implements PlatformAdapter {
+  readonly platform = 'snapchat';
+  readonly limits = { maxBatchSize: 3, concurrency: 2, defaultMaxProfiles: 100 };
+  readonly members = new Set<string>();
+  readonly calls: Array<{ action: BatchAction | 'clear' | 'resolve'; size: number }> = [];
+  failures: Array<(action: BatchAction, ids: readonly string[]) => ExportError | undefined> = [];
+
+  constructor(readonly replaceStrategy: ReplaceStrategy = 'clear-then-add') {}
+
+  knownAudience() {
+    return undefined;
+  }
+  accountKey() {
+    return 'acct';
+  }
+  async resolveAudience(): Promise<AudienceRef> {
+    this.calls.push({ action: 'resolve', size: 0 });
+    return { id: 'aud-1', name: 'Segment', accountKey: 'acct' };
+  }
+  async sendBatch(_audience: AudienceRef, action: BatchAction, ids: readonly string[]) {
+    this.calls.push({ action, size: ids.length });
+    for (const failure of this.failures) {
+      const error = failure(action, ids);
+      if (error) throw error;
+    }
+    if (action === 'replace') this.members.clear();
+    for (const id of ids) {
+      if (action === 'remove') this.members.delete(id);
+      else this.members.add(id);
+    }
+    return { accepted: ids.length, rejected: 0 };
+  }
+  async clearAudience() {
+    this.calls.push({ action: 'clear', size: 0 });
+    this.members.clear();
+  }
+  async readAudience() {
+    return { approximateSize: this.members.size };
+  }
+}
+
+const emails = (...names: string[]) => names.map((n) => ({ email: `${n}@example.com` }));
+const hashes = (...names: string[]) => new Set(names.map((n) => sha256Hex(`${n}@example.com`)));
+
+async function setup(strategy?: ReplaceStrategy) {
+  const platform = new MemoryPlatform(strategy);
+  const state = new FileSyncStateStore(await fs.mkdtemp(path.join(os.tmpdir(), 'ax-run-')));
+  const batches: BatchReport[] = [];
+  const run = (payload: unknown, overrides: Partial<ExportRequest> = {}) =>
+    runExport({
+      adapter: platform,
+      runId: 'run',
+      segmentName: 'Segment',
+      segments: [],
+      payload,
+      mode: 'mirror',
+      dryRun: false,
+      maxProfiles: 100,
+      emailField: 'email',
+      encoding: 'sha256',
+      state,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 10 },
+      onBatch: (report) => batches.push(report),
+      ...overrides,
+    });
+  return { platform, state, batches, run };
+}
+
+describe('export run (engine)', () => {
+  it('mirror run twice with overlapping segments leaves the audience equal to the second, removing only those who left', async () => {
+    const { platform, run } = await setup();
+    const first = await run(emails('a', 'b', 'c', 'd'));
+    assert.equal(first.status, 'completed');
+    assert.equal(first.added, 4);
+    platform.calls.length = 0;
+    const second = await run(emails('c', 'd', 'e'));
+    assert.deepEqual(platform.members, hashes('c', 'd', 'e'));
+    assert.deepEqual({ added: second.added, removed: second.removed, unchanged: second.unchanged }, { added: 1, removed: 2, unchanged: 2 });
+    assert.deepEqual(
+      platform.calls.filter((c) => c.action !== 'resolve'),
+      [
+        { action: 'remove', size: 2 },
+        { action: 'add', size: 1 },
+      ],
+    );
+  });
+
+  it('keeps a failed batch out of the state so the next run sends it again', async () => {
+    const { platform, run } = await setup();
+    platform.failures.push((action, ids) => (action === 'add' && ids.includes(sha256Hex('d@example.com')) ? new ExportError('rejected', 'bad batch') : undefined));
+    const first = await run(emails('a', 'b', 'c', 'd', 'e'));
+    assert.equal(first.status, 'completed-with-errors');
+    assert.deepEqual(first.batches, { total: 2, ok: 1, failed: 1 });
+    assert.equal(first.error?.code, 'rejected');
+    platform.failures.length = 0;
+    const second = await run(emails('a', 'b', 'c', 'd', 'e'));
+    assert.equal(second.status, 'completed');
+    assert.equal(second.added, 2);
+    assert.equal(second.unchanged, 3);
+    assert.deepEqual(platform.members, hashes('a', 'b', 'c', 'd', 'e'));
+  });
+
+  it('stops sending after a fatal error and reports every batch', async () => {
+    const { platform, run, batches } = await setup();
+    platform.failures.push(() => new ExportError('forbidden', 'no access'));
+    const summary = await run(emails('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'));
+    assert.equal(summary.status, 'failed');
+    assert.equal(summary.error?.code, 'forbidden');
+    assert.equal(batches.length, 4);
+    assert.ok(batches.every((b) => b.status === 'failed'));
+    // two lanes may each have tried one batch before the abort; the rest were never sent
+    assert.ok(platform.calls.filter((c) => c.action === 'add').length <= 2);
+    assert.ok(batches.some((b) => b.error?.code === 'aborted'));
+  });
+
+  it('retries a transient failure inside the batch and counts attempts', async () => {
+    const { platform, run, batches } = await setup();
+    let failed = false;
+    platform.failures.push(() => {
+      if (failed) return undefined;
+      failed = true;
+      return new ExportError('platform_unavailable', '503');
+    });
+    const summary = await run(emails('a'));
+    assert.equal(summary.status, 'completed');
+    assert.equal(batches[0].attempts, 2);
+    assert.equal(batches[0].status, 'ok');
+  });
+
+  it('skips a segment over maxProfiles whole, sending nothing', async () => {
+    const { platform, run } = await setup();
+    const summary = await run(emails('a', 'b', 'c'), { maxProfiles: 2 });
+    assert.equal(summary.status, 'skipped');
+    assert.equal(summary.error?.code, 'segment_too_large');
+    assert.equal(platform.calls.length, 0);
+    assert.equal((await run(emails('a', 'b', 'c'), { maxProfiles: 0 })).status, 'completed');
+  });
+
+  it('skips segments the export does not take, without an error', async () => {
+    const { platform, run } = await setup();
+    const summary = await run(emails('a'), { segments: ['Other'] });
+    assert.equal(summary.status, 'skipped');
+    assert.equal(summary.error, undefined);
+    assert.equal(platform.calls.length, 0);
+  });
+
+  it('dry run plans from state without sending or touching state', async () => {
+    const { platform, run, batches } = await setup();
+    await run(emails('a', 'b'));
+    platform.calls.length = 0;
+    const summary = await run(emails('b', 'c', 'd', 'e'), { dryRun: true });
+    assert.equal(platform.calls.length, 0);
+    assert.deepEqual({ s: summary.status, d: summary.dryRun, a: summary.added, r: summary.removed, u: summary.unchanged }, { s: 'completed', d: true, a: 3, r: 1, u: 1 });
+    assert.equal(summary.audienceId, 'aud-1');
+    assert.deepEqual(batches.slice(-2).map((b) => b.status), ['dry-run', 'dry-run']);
+    const again = await run(emails('b', 'c', 'd', 'e'), { dryRun: true });
+    assert.equal(again.added, 3, 'state untouched by the dry run');
+  });
+
+  it('refuses to send when the gate says no', async () => {
+    const { platform, run } = await setup();
+    const summary = await run(emails('a'), {
+      assertAllowed: () => {
+        throw new ExportError('consent_required', 'not ticked');
+      },
+    });
+    assert.equal(summary.status, 'failed');
+    assert.equal(summary.error?.code, 'consent_required');
+    assert.equal(platform.calls.length, 0);
+  });
+
+  it('replace (clear-then-add) wipes first, so members sent by others are gone', async () => {
+    const { platform, run } = await setup();
+    platform.members.add(sha256Hex('stranger@example.com'));
+    const summary = await run(emails('a', 'b'), { mode: 'replace' });
+    assert.equal(summary.status, 'completed');
+    assert.deepEqual(platform.calls.map((c) => c.action), ['resolve', 'clear', 'add']);
+    assert.deepEqual(platform.members, hashes('a', 'b'));
+  });
+
+  it('replace (first-batch-replaces) sends the Replace call alone and first, then adds', async () => {
+    const { platform, batches, run } = await setup('first-batch-replaces');
+    platform.members.add(sha256Hex('stranger@example.com'));
+    await run(emails('a', 'b', 'c', 'd', 'e', 'f', 'g'), { mode: 'replace' });
+    assert.deepEqual(platform.calls.map((c) => c.action), ['resolve', 'replace', 'add', 'add']);
+    assert.equal(batches[0].action, 'replace');
+    assert.deepEqual(platform.members, hashes('a', 'b', 'c', 'd', 'e', 'f', 'g'));
+  });
+
+  it('a bad payload gives a failed summary with a clear error, never a throw', async () => {
+    const { run } = await setup();
+    for (const payload of ['x@example.com', 5, null, { email: 'a@example.com' }]) {
+      const summary = await run(payload);
+      assert.equal(summary.status, 'failed');
+      assert.equal(summary.error?.code, 'invalid_input');
+    }
+    const missing = await run(emails('a'), { segmentName: undefined });
+    assert.equal(missing.error?.code, 'invalid_input');
+  });
+});

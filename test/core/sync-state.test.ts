@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sha256Hex } from '../../src/core/email';
+import { ExportError } from '../../src/core/errors';
+import { FileSyncStateStore } from '../../src/core/sync-state';
+
+describe('mirror state store', () => {
+  const key = { platform: 'snapchat' as const, accountKey: 'acct', audienceId: '123' };
+
+  it('round-trips hashes in 32 bytes each and stores plain identifiers only as hashes', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
+    const store = new FileSyncStateStore(dir);
+    assert.equal(await store.load(key), undefined);
+    const hashes = Array.from({ length: 1000 }, (_, i) => sha256Hex(`user${i}@example.com`));
+    await store.save(key, [...hashes, 'plain@example.com']);
+    const loaded = await store.load(key);
+    assert.equal(loaded?.size, 1001);
+    assert.ok(loaded?.has(hashes[999]));
+    assert.ok(loaded?.has(sha256Hex('plain@example.com')));
+    const files = await fs.readdir(dir);
+    assert.equal(files.length, 1);
+    const raw = await fs.readFile(path.join(dir, files[0]));
+    assert.equal(raw.length, 8 + 1001 * 32);
+    assert.ok(!raw.toString('latin1').includes('plain@example.com'));
+  });
+
+  it('keeps audiences apart and remembers name resolutions', async () => {
+    const store = new FileSyncStateStore(await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-')));
+    await store.save(key, [sha256Hex('a@example.com')]);
+    assert.equal(await store.load({ ...key, audienceId: '456' }), undefined);
+    await Promise.all([store.rememberAudience('snapchat', 'acct', 'Seg A', 'id-a'), store.rememberAudience('snapchat', 'acct', 'Seg B', 'id-b')]);
+    assert.equal(await store.recallAudience('snapchat', 'acct', 'Seg A'), 'id-a');
+    assert.equal(await store.recallAudience('snapchat', 'acct', 'Seg B'), 'id-b');
+    assert.equal(await store.recallAudience('criteo', 'acct', 'Seg A'), undefined);
+  });
+
+  it('reports a damaged file as state_io instead of guessing', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
+    const store = new FileSyncStateStore(dir);
+    await store.save(key, [sha256Hex('a@example.com')]);
+    const [file] = await fs.readdir(dir);
+    await fs.appendFile(path.join(dir, file), 'x');
+    await assert.rejects(store.load(key), (error: unknown) => error instanceof ExportError && error.code === 'state_io');
+  });
+});
