@@ -50,6 +50,8 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
 
     node.on('input', (msg, send, done) => {
       if (!config) {
+        status.invalidConfig();
+        releaseSegment(msg, undefined);
         done(new ExportError('invalid_config', `The export node is misconfigured: ${configError}`));
         return;
       }
@@ -84,9 +86,12 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         status.finished(summary);
         send([null, { ...outputBase, payload: summary }]);
         const error = summary.error;
+        // A Catch node receives a clone of this msg: give it the summary, not the segment's emails.
+        releaseSegment(msg, summary);
         done(error ? new ExportError(error.code, error.message) : undefined);
       } catch (thrown) {
         const error = toExportError(thrown);
+        releaseSegment(msg, undefined);
         status.set({ fill: 'red', shape: 'ring', text: RED._('audience-export.status.failed', { code: error.code }) });
         done(error);
       }
@@ -133,4 +138,10 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
 function withoutSegmentData(msg: NodeMessage): NodeMessage {
   const { payload: _payload, parts: _parts, ...rest } = msg;
   return rest;
+}
+
+/** Drop the segment's data from a message that is done (Catch nodes clone it; the heap should not keep it). */
+function releaseSegment(msg: NodeMessage, summary: ExportSummary | undefined): void {
+  msg.payload = summary;
+  delete msg.parts;
 }

@@ -1,0 +1,128 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import helper from 'node-red-node-test-helper';
+import type { BatchReport, ExportSummary } from '../../src/core/export-run';
+import { type Sandbox, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from '../../src/sandbox';
+
+/**
+ * Node tests run the built nodes (dist/) in a real Node-RED runtime (node-red-node-test-helper),
+ * talking over real HTTP to the sandbox on loopback. NODE_RED_PATH picks the runtime under test
+ * (Node-RED 4 from devDependencies, or Node-RED 5 for the second leg).
+ */
+const runtimePath = require.resolve(process.env.NODE_RED_PATH ?? 'node-red');
+helper.init(runtimePath);
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require(require.resolve('@node-red/nodes/core/common/25-catch.js', { paths: [path.dirname(runtimePath)] }));
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const snapchatNodes = [require('../../dist/nodes/snapchat-connection.js'), require('../../dist/nodes/snapchat-audience.js')];
+
+export { helper };
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface Captured {
+  batches: BatchReport[];
+  summaries: ExportSummary[];
+  errors: Array<{ message: string; code?: string; payload?: unknown }>;
+  statuses: Array<{ fill?: string; text?: string }>;
+  /** Resolves once the Catch node has received `count` errors (Catch delivery follows the summary). */
+  errorsArrived(count?: number): Promise<void>;
+  /** Every message, status and error text seen, for the privacy checks. */
+  everything(): string;
+}
+
+export async function startTestSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  return startSandbox({ rateLimit: false, ...options });
+}
+
+export async function freshDataDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), 'ax-node-'));
+}
+
+/** Runtime settings for a test: its own data directory and fast retries. */
+export function testSettings(dataDir: string): Record<string, unknown> {
+  return { audienceExportDir: dataDir, audienceExportRetry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200, maxAttempts: 6 } };
+}
+
+export function snapchatFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'test' },
+    { id: 'conn', type: 'snapchat-connection', name: 'test', consent: true, scope: 'administrators', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, ...connectionProps },
+    {
+      id: 'exp',
+      type: 'snapchat-audience',
+      connection: 'conn',
+      adAccountId: SNAPCHAT_SANDBOX.adAccountId,
+      emailField: 'email',
+      mode: 'mirror',
+      z: 'tab',
+      x: 100,
+      y: 100,
+      wires: [['batches'], ['summaries']],
+      ...exportProps,
+    },
+    { id: 'batches', type: 'helper', z: 'tab', x: 300, y: 80 },
+    { id: 'summaries', type: 'helper', z: 'tab', x: 300, y: 120 },
+    { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, x: 100, y: 200, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab', x: 300, y: 200 },
+  ];
+}
+
+export const snapchatCredentials = (overrides: Record<string, string> = {}) => ({
+  conn: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken, ...overrides },
+});
+
+interface HelperNode {
+  on(event: 'input', listener: (msg: { payload: unknown; error?: { message: string; code?: string } }) => void): void;
+  status: unknown;
+  receive(msg: Record<string, unknown>): void;
+}
+
+/** Load a flow, wire listeners on the helper nodes, and spy on the export node's status. */
+export async function loadFlow(flow: FlowNode[], credentials: Record<string, Record<string, string>>): Promise<{ exporter: HelperNode; captured: Captured; run: (msg: Record<string, unknown>) => Promise<ExportSummary> }> {
+  await helper.load([...snapchatNodes, catchNode], flow, credentials);
+  const exporter = helper.getNode('exp') as unknown as HelperNode;
+  const captured: Captured = {
+    batches: [],
+    summaries: [],
+    errors: [],
+    statuses: [],
+    everything() {
+      return JSON.stringify([this.batches, this.summaries, this.errors, this.statuses]);
+    },
+    async errorsArrived(count = 1) {
+      const deadline = Date.now() + 5000;
+      while (this.errors.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    },
+  };
+  const originalStatus = (exporter.status as (s: { fill?: string; text?: string }) => void).bind(exporter);
+  exporter.status = (status: { fill?: string; text?: string }) => {
+    captured.statuses.push(status);
+    originalStatus(status);
+  };
+  const waiting: Array<(s: ExportSummary) => void> = [];
+  (helper.getNode('batches') as unknown as HelperNode).on('input', (msg) => captured.batches.push(msg.payload as BatchReport));
+  (helper.getNode('summaries') as unknown as HelperNode).on('input', (msg) => {
+    captured.summaries.push(msg.payload as ExportSummary);
+    waiting.shift()?.(msg.payload as ExportSummary);
+  });
+  (helper.getNode('caught') as unknown as HelperNode).on('input', (msg) =>
+    captured.errors.push({ message: msg.error?.message ?? '', code: msg.error?.code, payload: msg.payload }),
+  );
+  const run = (msg: Record<string, unknown>) =>
+    new Promise<ExportSummary>((resolve) => {
+      waiting.push(resolve);
+      exporter.receive(msg);
+    });
+  return { exporter, captured, run };
+}
+
+export function profiles(count: number, start = 0, domain = 'example.com'): Array<{ email: string }> {
+  return Array.from({ length: count }, (_, i) => ({ email: `user${start + i}@${domain}` }));
+}
