@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+/**
+ * `audience-export-sandbox`: run the sandbox as its own process (demo, manual testing).
+ * Prints the URL and the fixture credentials — fake, public values that only work here.
+ */
+import { parseArgs } from 'node:util';
+import { SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from './index';
+
+const HELP = `Usage: audience-export-sandbox [options]
+
+Local simulator of the Snapchat Marketing API (Customer Lists) and its OAuth endpoints.
+
+Options:
+  --port <n>               port to listen on (default 8787; 0 = any free port)
+  --host <host>            interface to bind (default 127.0.0.1)
+  --latency <ms>           added latency on every API call (default 0)
+  --no-rate-limit          do not enforce the platform rate limits
+  --token-ttl <s>          access-token lifetime in seconds (default 1800)
+  --rotate-refresh-tokens  each refresh returns a new refresh token and invalidates the old one
+  --retry-after            send Retry-After on 429 answers
+  --status-case <case>     upper (default) or lower request_status words
+  --quiet                  no request log
+  --help                   show this help
+`;
+
+function main(): void {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string', default: '8787' },
+        host: { type: 'string', default: '127.0.0.1' },
+        latency: { type: 'string', default: '0' },
+        'no-rate-limit': { type: 'boolean', default: false },
+        'token-ttl': { type: 'string', default: '1800' },
+        'rotate-refresh-tokens': { type: 'boolean', default: false },
+        'retry-after': { type: 'boolean', default: false },
+        'status-case': { type: 'string', default: 'upper' },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const statusCase = values['status-case'];
+  if (statusCase !== 'upper' && statusCase !== 'lower') fail('--status-case must be upper or lower');
+  const options: SandboxOptions = {
+    port: integer('--port', values.port),
+    host: values.host,
+    latencyMs: integer('--latency', values.latency),
+    rateLimit: !values['no-rate-limit'],
+    tokenTtlSeconds: integer('--token-ttl', values['token-ttl']),
+    rotateRefreshTokens: values['rotate-refresh-tokens'],
+    retryAfterOn429: values['retry-after'],
+    statusCase,
+    log: values.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+  };
+
+  startSandbox(options).then(
+    (sandbox) => {
+      process.stdout.write(
+        [
+          `Audience export sandbox listening on ${sandbox.url}`,
+          '',
+          'Snapchat (fake credentials, sandbox only):',
+          `  auth/api base URL  ${sandbox.url}`,
+          `  client id          ${SNAPCHAT_SANDBOX.clientId}`,
+          `  client secret      ${SNAPCHAT_SANDBOX.clientSecret}`,
+          `  refresh token      ${SNAPCHAT_SANDBOX.refreshToken}`,
+          `  ad account id      ${SNAPCHAT_SANDBOX.adAccountId}`,
+          '',
+          `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/snapchat/segments, POST /_sandbox/reset`,
+          '',
+        ].join('\n'),
+      );
+      const stop = (): void => {
+        sandbox.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
+  );
+}
+
+function integer(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) fail(`${flag} must be a non-negative integer`);
+  return Number(value);
+}
+
+function fail(message: string): never {
+  process.stderr.write(`audience-export-sandbox: ${message}\n\n${HELP}`);
+  process.exit(2);
+}
+
+main();

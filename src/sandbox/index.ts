@@ -1,0 +1,59 @@
+/**
+ * The local sandbox: one HTTP server on loopback that simulates the platforms' OAuth and audience APIs
+ * (DESIGN §8). Tests, the benchmark and the demo talk to it over real HTTP. Platforms live in sibling
+ * folders (snapchat/, later microsoft-ads/ and criteo/) and share the router, faults, recorder and token
+ * registry; adding one means registering it below.
+ */
+import { registerSandboxControl } from './control';
+import { FaultInjector, type FaultControls } from './faults';
+import { resolveOptions, type SandboxOptions } from './options';
+import type { SandboxPlatform } from './platform';
+import { Recorder, type RequestRecorder } from './recorder';
+import { Router } from './router';
+import { startServer } from './server';
+import { registerSnapchat, type SnapchatSandbox } from './snapchat';
+
+export type { SandboxOptions } from './options';
+export type { FaultControls, FaultSettings, FailNextSpec, InjectedCounts } from './faults';
+export type { RecordedRequest, RecorderFilter, RequestRecorder } from './recorder';
+export type { SnapchatCalls, SnapchatSandbox, SnapSegmentRecord } from './snapchat';
+export { SNAPCHAT_SANDBOX } from './snapchat/fixtures';
+
+export interface Sandbox {
+  /** e.g. http://127.0.0.1:45123 — both authBaseUrl and apiBaseUrl of a connection point here. */
+  readonly url: string;
+  readonly faults: FaultControls;
+  readonly snapchat: SnapchatSandbox;
+  readonly recorder: RequestRecorder;
+  /** Back to the fixtures: every platform's state, tokens and rate limits, the faults and the recorder. */
+  reset(): void;
+  /** Closes the server and all sockets (keep-alive ones too). */
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const resolved = resolveOptions(options);
+  const router = new Router();
+  const faults = new FaultInjector();
+  const recorder = new Recorder(resolved.recordBodies);
+
+  const snapchat = registerSnapchat(router, { options: resolved });
+  const platforms: ReadonlyArray<SandboxPlatform<unknown>> = [snapchat];
+
+  const reset = (): void => {
+    for (const platform of platforms) platform.reset();
+    faults.reset();
+    recorder.clear();
+  };
+  registerSandboxControl(router, { faults, recorder, platforms: platforms.map((p) => p.name), reset });
+
+  const server = await startServer({ router, faults, recorder, options: resolved });
+  return {
+    url: server.url,
+    faults,
+    snapchat: snapchat.api,
+    recorder,
+    reset,
+    close: () => server.close(),
+  };
+}

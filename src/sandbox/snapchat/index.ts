@@ -1,0 +1,65 @@
+/** The Snapchat platform module: registers its routes and exposes the test-facing SnapchatSandbox. */
+import type { PlatformContext, SandboxPlatform } from '../platform';
+import type { Router } from '../router';
+import { createSnapContext, FIXTURE_SUBJECT, zeroCalls, type SnapchatCalls } from './context';
+import { registerControlRoutes } from './control';
+import { registerOAuthRoutes } from './oauth-routes';
+import { registerApiRoutes } from './routes';
+import { toRecord, type SnapSegmentRecord } from './store';
+
+export type { SnapchatCalls } from './context';
+export type { SnapSegmentRecord } from './store';
+export { SNAPCHAT_SANDBOX } from './fixtures';
+
+export interface SnapchatSandbox {
+  /** The live set of hashes in a segment; throws for an unknown segment. */
+  members(segmentId: string): ReadonlySet<string>;
+  segments(adAccountId?: string): ReadonlyArray<SnapSegmentRecord>;
+  /** Seeding for tests (no HTTP, no rate limit); `members` are taken as given. */
+  createSegment(input: { adAccountId: string; name: string; members?: Iterable<string>; retentionDays?: number; description?: string }): SnapSegmentRecord;
+  /** Every access token issued so far now answers 401 (plain-text `unauthorized`). */
+  expireAccessTokens(): void;
+  /** The token endpoint now answers 400 invalid_grant for every refresh token issued so far. */
+  revokeRefreshTokens(): void;
+  /** A one-time code for the fixture user; bound to `redirectUri` when given, else any redirect_uri is accepted. */
+  issueAuthorizationCode(redirectUri?: string): string;
+  readonly calls: Readonly<SnapchatCalls>;
+}
+
+export function registerSnapchat(router: Router, shared: PlatformContext): SandboxPlatform<SnapchatSandbox> {
+  const snap = createSnapContext(shared.options);
+  registerOAuthRoutes(router, snap);
+  registerApiRoutes(router, snap);
+  registerControlRoutes(router, snap);
+
+  const api: SnapchatSandbox = {
+    members(segmentId) {
+      const segment = snap.store.segment(segmentId);
+      if (!segment) throw new Error(`snapchat sandbox: unknown segment ${segmentId}`);
+      return segment.members;
+    },
+    segments: (adAccountId) => snap.store.all(adAccountId).map(toRecord),
+    createSegment(input) {
+      if (!snap.store.account(input.adAccountId)) throw new Error(`snapchat sandbox: unknown ad account ${input.adAccountId}`);
+      const segment = snap.store.create({ adAccountId: input.adAccountId, name: input.name, description: input.description, retentionDays: input.retentionDays });
+      if (input.members) snap.store.addMembers(segment.id, input.members);
+      return toRecord(segment);
+    },
+    expireAccessTokens: () => snap.tokens.expireAccessTokens(),
+    revokeRefreshTokens: () => snap.tokens.revokeRefreshTokens(),
+    issueAuthorizationCode: (redirectUri) => snap.tokens.issueCode(FIXTURE_SUBJECT, redirectUri),
+    calls: snap.calls,
+  };
+
+  return {
+    name: 'snapchat',
+    api,
+    reset() {
+      snap.store.reset();
+      snap.tokens.reset();
+      snap.perToken.clear();
+      snap.perApp.clear();
+      Object.assign(snap.calls, zeroCalls()); // in place: api.calls is the same object
+    },
+  };
+}

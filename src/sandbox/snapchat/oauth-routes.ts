@@ -1,0 +1,147 @@
+/**
+ * Snapchat's OAuth endpoints (reference §1): the consent page with an Allow button, and the token
+ * endpoint for authorization_code and refresh_token grants. Error bodies follow RFC 6749, which is
+ * the reference's assumption.
+ */
+import { isFormBody, readClientCredentials, type GrantResult } from '../oauth';
+import { escapeHtml, html, json, redirect } from '../reply';
+import type { Handler, Reply, RequestContext, Router } from '../router';
+import { FIXTURE_SUBJECT, type SnapContext } from './context';
+import { SNAPCHAT_SANDBOX } from './fixtures';
+
+export function registerOAuthRoutes(router: Router, snap: SnapContext): void {
+  const errors = snap.envelope.faults;
+  router.add({ method: 'POST', pattern: SNAPCHAT_SANDBOX.paths.token, kind: 'auth', errors, handler: tokenEndpoint(snap) });
+  router.add({ method: 'GET', pattern: SNAPCHAT_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentPage });
+  router.add({ method: 'POST', pattern: SNAPCHAT_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentDecision(snap) });
+}
+
+function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Reply {
+  return json(status, { error, error_description: description }, { 'cache-control': 'no-store', ...headers });
+}
+
+function tokenEndpoint(snap: SnapContext): Handler {
+  return (ctx) => {
+    snap.calls.token += 1;
+    if (!isFormBody(ctx.headers['content-type'])) {
+      return oauthError(400, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded');
+    }
+    const form = new URLSearchParams(ctx.body.toString('utf8'));
+    const authorization = ctx.headers.authorization;
+    const creds = readClientCredentials(form, authorization);
+    const challenge: Record<string, string> = authorization ? { 'www-authenticate': 'Basic realm="snapchat-sandbox"' } : {};
+    if ('error' in creds) return oauthError(401, 'invalid_client', creds.error, challenge);
+    if (creds.clientId !== SNAPCHAT_SANDBOX.clientId || creds.clientSecret !== SNAPCHAT_SANDBOX.clientSecret) {
+      return oauthError(401, 'invalid_client', 'Client authentication failed', challenge);
+    }
+
+    let result: GrantResult;
+    const grantType = form.get('grant_type');
+    if (grantType === 'refresh_token') {
+      const refreshToken = form.get('refresh_token');
+      if (!refreshToken) return oauthError(400, 'invalid_request', 'refresh_token is required');
+      result = snap.tokens.refresh(refreshToken, creds.clientId);
+    } else if (grantType === 'authorization_code') {
+      const code = form.get('code');
+      if (!code) return oauthError(400, 'invalid_request', 'code is required');
+      result = snap.tokens.exchangeCode(code, creds.clientId, form.get('redirect_uri') ?? undefined);
+    } else if (grantType === null) {
+      return oauthError(400, 'invalid_request', 'grant_type is required');
+    } else {
+      return oauthError(400, 'unsupported_grant_type', 'grant_type must be authorization_code or refresh_token');
+    }
+    if (!result.ok) return oauthError(400, 'invalid_grant', result.description);
+    const t = result.tokens;
+    return json(
+      200,
+      { access_token: t.accessToken, token_type: 'Bearer', expires_in: t.expiresIn, refresh_token: t.refreshToken, scope: t.scope },
+      { 'cache-control': 'no-store' },
+    );
+  };
+}
+
+interface AuthorizeRequest {
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly state: string | undefined;
+  readonly scope: string | undefined;
+}
+
+/**
+ * RFC 6749 §4.1.2.1: a bad client or redirect URI is shown to the user (never redirected to);
+ * other problems go back to the client as `error=` on its redirect URI.
+ */
+function readAuthorize(params: URLSearchParams): AuthorizeRequest | { readonly page: string } {
+  const clientId = params.get('client_id');
+  const redirectUri = params.get('redirect_uri');
+  if (!clientId) return { page: 'client_id is missing.' };
+  if (clientId !== SNAPCHAT_SANDBOX.clientId) return { page: 'Unknown client_id.' };
+  if (!redirectUri) return { page: 'redirect_uri is missing.' };
+  if (!isHttpUrl(redirectUri)) return { page: 'redirect_uri must be an absolute http(s) URL.' };
+  return { clientId, redirectUri, state: params.get('state') ?? undefined, scope: params.get('scope') ?? undefined };
+}
+
+function consentPage(ctx: RequestContext): Reply {
+  const request = readAuthorize(ctx.query);
+  if ('page' in request) return errorPage(request.page);
+  if (ctx.query.get('response_type') !== 'code') return redirectError(request, 'unsupported_response_type');
+  if (!hasMarketingScope(request.scope)) return redirectError(request, 'invalid_scope');
+  const hidden = (name: string, value: string | undefined): string =>
+    value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
+  return html(
+    200,
+    `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Snapchat sandbox — authorize</title></head>
+<body>
+<h1>Sandbox — allow ${escapeHtml(request.clientId)} to manage ads?</h1>
+<p>This is the local Snapchat sandbox. Allowing grants scope <code>${escapeHtml(request.scope ?? '')}</code> for the sandbox user.</p>
+<form method="post" action="${SNAPCHAT_SANDBOX.paths.authorize}">
+${hidden('client_id', request.clientId)}
+${hidden('redirect_uri', request.redirectUri)}
+${hidden('state', request.state)}
+${hidden('scope', request.scope)}
+<button id="allow" type="submit" name="decision" value="allow">Allow</button>
+<button id="deny" type="submit" name="decision" value="deny">Deny</button>
+</form>
+</body></html>`,
+  );
+}
+
+function consentDecision(snap: SnapContext): Handler {
+  return (ctx) => {
+    const form = new URLSearchParams(ctx.body.toString('utf8'));
+    const request = readAuthorize(form);
+    if ('page' in request) return errorPage(request.page);
+    if (form.get('decision') !== 'allow') return redirectError(request, 'access_denied');
+    if (!hasMarketingScope(request.scope)) return redirectError(request, 'invalid_scope');
+    const code = snap.tokens.issueCode(FIXTURE_SUBJECT, request.redirectUri);
+    return redirect(withParams(request.redirectUri, { code, state: request.state }));
+  };
+}
+
+function hasMarketingScope(scope: string | undefined): boolean {
+  return (scope ?? '').split(/[\s,]+/).includes(SNAPCHAT_SANDBOX.scope);
+}
+
+function redirectError(request: AuthorizeRequest, error: string): Reply {
+  return redirect(withParams(request.redirectUri, { error, state: request.state }));
+}
+
+function errorPage(message: string): Reply {
+  return html(400, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head><body><h1>Authorization error</h1><p>${escapeHtml(message)}</p></body></html>`);
+}
+
+function withParams(url: string, params: Record<string, string | undefined>): string {
+  const target = new URL(url);
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) target.searchParams.set(key, value);
+  return target.toString();
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
