@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /** Longest address RFC 5321 allows; anything longer is rejected before any work is done on it. */
 const MAX_EMAIL_LENGTH = 254;
@@ -26,9 +26,15 @@ export function normaliseEmail(raw: string): string | undefined {
   return email;
 }
 
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
+/**
+ * One-shot `crypto.hash` (Node ≥ 20.12) where present: about twice as fast as a Hash object per
+ * value, and it leaves no native hashing context behind for the garbage collector to find later.
+ */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+export const sha256Hex: (text: string) => string = oneShotHash
+  ? (text) => oneShotHash('sha256', text, 'hex')
+  : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
 
 export function isSha256Hex(value: string): boolean {
   return value.length === 64 && SHA256_HEX.test(value);

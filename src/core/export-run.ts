@@ -148,11 +148,15 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
     const stateKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
     const previous = await request.state.load(stateKey);
     const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: request.adapter.replaceStrategy });
+    // The plan holds every identifier still needed: let the sets' tables go before the sending
+    // allocates its request bodies (for 1M profiles that is tens of MB of peak memory).
+    segment.members.clear();
+    segment.optedOut.clear();
     summary.unchanged = plan.unchanged;
 
     const execution = await execute(request, segmentName, audience, plan, summary);
     const confirmed = nextState(previous, plan, execution);
-    if (confirmed) await request.state.save(stateKey, confirmed);
+    if (confirmed) await request.state.save(stateKey, confirmed.members, confirmed.size);
 
     const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
     if (snapshot.ok && snapshot.value) summary.audience = snapshot.value;
@@ -337,12 +341,21 @@ function abortedError(cause: ExportError | undefined): ExportError {
 /**
  * The state after a run: what was there, less confirmed removals, plus confirmed additions.
  * A wipe (replace) starts from nothing. Undefined when nothing changed and nothing needs recording.
+ * Without earlier state the confirmed batches are the state: they are streamed to disk as they are
+ * (batches are disjoint), not copied into a second set of a million identifiers.
  */
-function nextState(previous: Set<string> | undefined, plan: SyncPlan, execution: Execution): Set<string> | undefined {
+function nextState(previous: Set<string> | undefined, plan: SyncPlan, execution: Execution): { members: Iterable<string>; size: number } | undefined {
   const touched = execution.cleared || execution.confirmedAdds.length > 0 || execution.confirmedRemoves.length > 0;
   if (!touched && (previous || plan.adds.length + plan.removes.length > 0)) return undefined;
-  const state = execution.cleared ? new Set<string>() : (previous ?? new Set<string>());
-  for (const batch of execution.confirmedRemoves) for (const id of batch) state.delete(stateIdentifier(id));
-  for (const batch of execution.confirmedAdds) for (const id of batch) state.add(stateIdentifier(id));
-  return state;
+  if (!previous || execution.cleared) {
+    const adds = execution.confirmedAdds;
+    return { members: concat(adds), size: adds.reduce((sum, batch) => sum + batch.length, 0) };
+  }
+  for (const batch of execution.confirmedRemoves) for (const id of batch) previous.delete(stateIdentifier(id));
+  for (const batch of execution.confirmedAdds) for (const id of batch) previous.add(stateIdentifier(id));
+  return { members: previous, size: previous.size };
+}
+
+function* concat(batches: ReadonlyArray<readonly string[]>): Generator<string> {
+  for (const batch of batches) yield* batch;
 }

@@ -18,7 +18,8 @@ export interface AudienceKey {
 
 export interface SyncStateStore {
   load(key: AudienceKey): Promise<Set<string> | undefined>;
-  save(key: AudienceKey, members: Iterable<string>): Promise<void>;
+  /** `size` is how many identifiers `members` yields (they are distinct). */
+  save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void>;
   /** Remember which audience a segment name resolved to, so a dry run can find its state offline. */
   rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void>;
   recallAudience(platform: PlatformName, accountKey: string, segmentName: string): Promise<string | undefined>;
@@ -53,13 +54,16 @@ export class FileSyncStateStore implements SyncStateStore {
     return members;
   }
 
-  async save(key: AudienceKey, members: Iterable<string>): Promise<void> {
-    const hashes = [...members];
-    const data = Buffer.allocUnsafe(8 + hashes.length * HASH_BYTES);
+  async save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void> {
+    const data = Buffer.allocUnsafe(8 + size * HASH_BYTES);
     MAGIC.copy(data, 0);
-    data.writeUInt32LE(hashes.length, 4);
-    hashes.forEach((identifier, i) => data.write(stateIdentifier(identifier), 8 + i * HASH_BYTES, HASH_BYTES, 'hex'));
-    await this.writeAtomically(this.fileFor(key), data);
+    let count = 0;
+    for (const identifier of members) {
+      if (count === size) throw new ExportError('internal', 'More identifiers than announced for the mirror state');
+      data.write(stateIdentifier(identifier), 8 + count++ * HASH_BYTES, HASH_BYTES, 'hex');
+    }
+    data.writeUInt32LE(count, 4);
+    await this.writeAtomically(this.fileFor(key), data.subarray(0, 8 + count * HASH_BYTES));
   }
 
   async rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void> {

@@ -14,7 +14,7 @@ describe('mirror state store', () => {
     const store = new FileSyncStateStore(dir);
     assert.equal(await store.load(key), undefined);
     const hashes = Array.from({ length: 1000 }, (_, i) => sha256Hex(`user${i}@example.com`));
-    await store.save(key, [...hashes, 'plain@example.com']);
+    await store.save(key, [...hashes, 'plain@example.com'], 1001);
     const loaded = await store.load(key);
     assert.equal(loaded?.size, 1001);
     assert.ok(loaded?.has(hashes[999]));
@@ -28,7 +28,7 @@ describe('mirror state store', () => {
 
   it('keeps audiences apart and remembers name resolutions', async () => {
     const store = new FileSyncStateStore(await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-')));
-    await store.save(key, [sha256Hex('a@example.com')]);
+    await store.save(key, [sha256Hex('a@example.com')], 1);
     assert.equal(await store.load({ ...key, audienceId: '456' }), undefined);
     await Promise.all([store.rememberAudience('snapchat', 'acct', 'Seg A', 'id-a'), store.rememberAudience('snapchat', 'acct', 'Seg B', 'id-b')]);
     assert.equal(await store.recallAudience('snapchat', 'acct', 'Seg A'), 'id-a');
@@ -39,7 +39,7 @@ describe('mirror state store', () => {
   it('reports a damaged file as state_io instead of guessing', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
     const store = new FileSyncStateStore(dir);
-    await store.save(key, [sha256Hex('a@example.com')]);
+    await store.save(key, [sha256Hex('a@example.com')], 1);
     const [file] = await fs.readdir(dir);
     await fs.appendFile(path.join(dir, file), 'x');
     await assert.rejects(store.load(key), (error: unknown) => error instanceof ExportError && error.code === 'state_io');

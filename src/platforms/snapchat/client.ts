@@ -68,7 +68,7 @@ export class SnapchatClient {
     await this.call('DELETE', `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/all_users`, undefined, SegmentsEnvelopeSchema);
   }
 
-  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: string | undefined, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: string | Buffer | undefined, schema: S): Promise<z.infer<S>> {
     const token = await this.options.token();
     await this.options.limiter.take();
     const response = await send(this.options.http, {
@@ -96,10 +96,27 @@ export class SnapchatClient {
   }
 }
 
-/** The JSON for `/users`, written directly: 100,000 rows are ~7 MB and JSON.stringify of nested arrays is slower. */
-export function usersBody(hashes: readonly string[]): string {
-  if (hashes.length === 0) return `{"users":[{"schema":["${EMAIL_SCHEMA}"],"data":[]}]}`;
-  return `{"users":[{"schema":["${EMAIL_SCHEMA}"],"data":[["${hashes.join('"],["')}"]]}]}`;
+const USERS_HEAD = Buffer.from(`{"users":[{"schema":["${EMAIL_SCHEMA}"],"data":[`);
+const USERS_TAIL = Buffer.from(']}]}');
+
+/**
+ * The JSON for `/users`, written straight into one Buffer: 100,000 rows are ~7 MB, and building a
+ * string first (then axios's Buffer copy of it) would hold that twice per request in flight.
+ * Identifiers are hashes or addresses already checked to hold no quote, backslash or control character.
+ */
+export function usersBody(hashes: readonly string[]): Buffer {
+  let size = USERS_HEAD.length + USERS_TAIL.length + Math.max(0, hashes.length - 1);
+  for (const hash of hashes) size += Buffer.byteLength(hash) + 4;
+  const body = Buffer.allocUnsafe(size);
+  let offset = USERS_HEAD.copy(body, 0);
+  hashes.forEach((hash, i) => {
+    if (i > 0) offset += body.write(',', offset, 'latin1');
+    offset += body.write('["', offset, 'latin1');
+    offset += body.write(hash, offset, 'utf8');
+    offset += body.write('"]', offset, 'latin1');
+  });
+  USERS_TAIL.copy(body, offset);
+  return body;
 }
 
 function firstSegment(items: z.infer<typeof SegmentsEnvelopeSchema>['segments']): Segment {
