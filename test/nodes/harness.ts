@@ -12,8 +12,12 @@ import { type Sandbox, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } fro
  */
 const runtimePath = require.resolve(process.env.NODE_RED_PATH ?? 'node-red');
 helper.init(runtimePath);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const catchNode = require(require.resolve('@node-red/nodes/core/common/25-catch.js', { paths: [path.dirname(runtimePath)] }));
+/** A core node module of the runtime under test, e.g. `common/25-catch.js`. */
+export function coreNode(file: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(runtimePath)] }));
+}
+const catchNode = coreNode('common/25-catch.js');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const snapchatNodes = [require('../../dist/nodes/snapchat-connection.js'), require('../../dist/nodes/snapchat-audience.js')];
