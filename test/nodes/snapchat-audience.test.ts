@@ -118,6 +118,21 @@ describe('snapchat-audience in a Node-RED runtime, against the sandbox', functio
     assert.ok(sandbox.snapchat.calls.token >= 2, 'the token was refreshed');
   });
 
+  it('tolerates lowercase status words, honours Retry-After and survives a dropped connection', async () => {
+    await sandbox.close();
+    sandbox = await startTestSandbox({ statusCase: 'lower', retryAfterOn429: true });
+    const { run, captured } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
+    sandbox.faults.failNext({ status: 429, count: 1, pathIncludes: '/users', retryAfterSeconds: 1 });
+    sandbox.faults.failNext({ status: 'drop', count: 1, pathIncludes: '/users' });
+    const members = profiles(2000);
+    const summary = await run({ payload: members, segment: 'Lowercase' });
+    assert.equal(summary.status, 'completed', JSON.stringify(summary.error));
+    assert.deepEqual(new Set(sandbox.snapchat.members(summary.audienceId ?? '')), hashesOf(members));
+    assert.equal(captured.batches[0].attempts, 3);
+    // Retry-After (1 s) is honoured up to the test settings' cap of 200 ms, instead of the 5 ms backoff.
+    assert.ok(captured.batches[0].durationMs >= 190, `waited ${captured.batches[0].durationMs} ms`);
+  });
+
   it('marks the connection for re-authentication when the refresh token is refused', async () => {
     sandbox.snapchat.revokeRefreshTokens();
     const { run, captured } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
