@@ -1,4 +1,4 @@
-import type { EmailEncoding } from './email';
+import { type EmailEncoding, sha256Hex } from './email';
 import { ExportError, type ErrorCode, toExportError } from './errors';
 import { planSync, type SyncPlan } from './plan';
 import { runPool } from './pool';
@@ -147,7 +147,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
 
     const stateKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
     const previous = await request.state.load(stateKey);
-    const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: request.adapter.replaceStrategy });
+    const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: request.adapter.replaceStrategy, stateKey: stateKeyFor(request.encoding) });
     // The plan holds every identifier still needed: let the sets' tables go before the sending
     // allocates its request bodies (for 1M profiles that is tens of MB of peak memory).
     segment.members.clear();
@@ -174,6 +174,11 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
   } catch (thrown) {
     return finish('failed', toExportError(thrown));
   }
+}
+
+/** Plain addresses are compared with the state (which holds hashes) by their hash. */
+function stateKeyFor(encoding: EmailEncoding): ((identifier: string) => string) | undefined {
+  return encoding === 'plain' ? sha256Hex : undefined;
 }
 
 function emptySummary(request: ExportRequest, started: number): ExportSummary {
@@ -210,7 +215,7 @@ async function dryRun(request: ExportRequest, segmentName: string, summary: Expo
   summary.audienceId = audienceId ?? null;
   summary.audienceName = known || audienceId ? segmentName : null;
   const previous = audienceId ? await request.state.load({ platform: adapter.platform, accountKey, audienceId }) : undefined;
-  const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: adapter.replaceStrategy });
+  const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: adapter.replaceStrategy, stateKey: stateKeyFor(request.encoding) });
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);
   Object.assign(summary, { added: plan.adds.length, removed: plan.removes.length, unchanged: plan.unchanged });
   summary.batches.total = batches.length;

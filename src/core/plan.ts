@@ -19,6 +19,11 @@ export interface PlanInput {
   /** What this export last delivered to the audience; undefined when there is no state yet. */
   readonly previous: ReadonlySet<string> | undefined;
   readonly replaceStrategy: ReplaceStrategy;
+  /**
+   * The form identifiers take in `previous` (the state stores hashes). Omit when identifiers are
+   * hashes already; for plain addresses pass SHA-256, and removals of those who left come out as hashes.
+   */
+  readonly stateKey?: (identifier: string) => string;
 }
 
 export function planSync(input: PlanInput): SyncPlan {
@@ -33,7 +38,7 @@ export function planSync(input: PlanInput): SyncPlan {
       return { adds: [...members], removes: [], unchanged: 0, clearFirst: clear, firstBatchReplaces: !clear };
     }
     case 'mirror':
-      return planMirror(members, optedOut, previous);
+      return planMirror(members, optedOut, previous, input.stateKey);
   }
 }
 
@@ -42,16 +47,25 @@ export function planSync(input: PlanInput): SyncPlan {
  * opted-out profiles put there by other means, so their removal is sent once; with state, only
  * those this export delivered are removed.
  */
-function planMirror(members: ReadonlySet<string>, optedOut: ReadonlySet<string>, previous: ReadonlySet<string> | undefined): SyncPlan {
+function planMirror(
+  members: ReadonlySet<string>,
+  optedOut: ReadonlySet<string>,
+  previous: ReadonlySet<string> | undefined,
+  stateKey?: (identifier: string) => string,
+): SyncPlan {
   if (!previous) return plan([...members], [...optedOut], 0);
+  const hashedMembers = stateKey ? new Set<string>() : undefined;
   const adds: string[] = [];
   let unchanged = 0;
   for (const id of members) {
-    if (previous.has(id)) unchanged++;
+    const key = stateKey ? stateKey(id) : id;
+    hashedMembers?.add(key);
+    if (previous.has(key)) unchanged++;
     else adds.push(id);
   }
+  const memberKeys: ReadonlySet<string> = hashedMembers ?? members;
   const removes: string[] = [];
-  for (const id of previous) if (!members.has(id)) removes.push(id);
+  for (const key of previous) if (!memberKeys.has(key)) removes.push(key);
   return plan(adds, removes, unchanged);
 }
 

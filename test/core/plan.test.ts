@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { sha256Hex } from '../../src/core/email';
 import { planSync } from '../../src/core/plan';
 
 const set = (...ids: string[]) => new Set(ids);
@@ -39,5 +40,22 @@ describe('sync planning', () => {
     const first = planSync({ ...base, replaceStrategy: 'first-batch-replaces', mode: 'replace', members: set('a'), previous: undefined });
     assert.equal(first.clearFirst, false);
     assert.equal(first.firstBatchReplaces, true);
+  });
+});
+
+describe('sync planning with plain identifiers', () => {
+  it('compares plain addresses with the hashed state and removes leavers by hash', () => {
+    const previous = new Set([sha256Hex('stay@example.com'), sha256Hex('left@example.com')]);
+    const plan = planSync({
+      mode: 'mirror',
+      members: new Set(['stay@example.com', 'new@example.com']),
+      optedOut: new Set(),
+      previous,
+      replaceStrategy: 'clear-then-add',
+      stateKey: sha256Hex,
+    });
+    assert.deepEqual(plan.adds, ['new@example.com']);
+    assert.deepEqual(plan.removes, [sha256Hex('left@example.com')]);
+    assert.equal(plan.unchanged, 1);
   });
 });
