@@ -50,6 +50,46 @@ export function parseJson(body: string | undefined): unknown {
   }
 }
 
+/**
+ * Parse JSON keeping integers too large for a double (64-bit ids such as Microsoft's) as strings:
+ * bare integer literals of 16 digits or more outside strings are quoted before parsing, so an id
+ * arrives intact whether the platform wrote it as a string or as a number.
+ */
+export function parseJsonKeepingBigIds(body: string | undefined): unknown {
+  if (!body) return undefined;
+  return parseJson(/\d{16}/.test(body) ? quoteLongIntegers(body) : body);
+}
+
+function quoteLongIntegers(text: string): string {
+  let out = '';
+  let copiedTo = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      continue;
+    }
+    const isDigit = c >= 0x30 && c <= 0x39;
+    if (!isDigit && c !== 0x2d) continue;
+    let end = i + (c === 0x2d ? 1 : 0);
+    while (end < text.length && text.charCodeAt(end) >= 0x30 && text.charCodeAt(end) <= 0x39) end++;
+    const next = text.charCodeAt(end);
+    const isInteger = next !== 0x2e && next !== 0x65 && next !== 0x45; // not a fraction or exponent
+    if (isInteger && end - i - (c === 0x2d ? 1 : 0) >= 16) {
+      out += `${text.slice(copiedTo, i)}"${text.slice(i, end)}"`;
+      copiedTo = end;
+    }
+    i = end - 1;
+  }
+  return copiedTo === 0 ? text : out + text.slice(copiedTo);
+}
+
 /** `Retry-After` as milliseconds (seconds or an HTTP date), or undefined. */
 export function retryAfterMs(value: unknown, now: number = Date.now()): number | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;

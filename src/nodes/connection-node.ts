@@ -22,6 +22,8 @@ export interface ConnectionDescriptor<Settings, Session extends PlatformSession>
     readonly credentials: Readonly<Record<string, string | undefined>>;
     readonly assertAllowed: () => void;
     readonly tokenStore?: RefreshTokenStore;
+    /** Node-RED's settings, for the package's optional tuning (e.g. `audienceExportThrottleWaitMs`). */
+    readonly runtimeSettings: NodeRedApi['settings'];
   }): Session;
 }
 
@@ -62,6 +64,7 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
         credentials,
         assertAllowed: node.assertAllowed,
         tokenStore: tokenStoreFor(RED, node.id, credentials),
+        runtimeSettings: RED.settings,
       });
       return session;
     };

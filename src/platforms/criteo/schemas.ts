@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** Criteo Marketing Solutions answers (audience-segments API, reference §4). */
+
+const id = z.union([z.string(), z.number()]).transform(String);
+
+export const ProblemSchema = z.looseObject({
+  traceId: z.string().nullish(),
+  type: z.string().nullish(),
+  code: z.string().nullish(),
+  title: z.string().nullish(),
+  detail: z.string().nullish(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+const problems = z
+  .array(ProblemSchema)
+  .nullish()
+  .transform((list) => list ?? []);
+
+export const SegmentSchema = z.looseObject({
+  id,
+  type: z.string().nullish(),
+  attributes: z.looseObject({
+    advertiserId: id.nullish(),
+    name: z.string(),
+    type: z.string().nullish(),
+  }),
+});
+export type Segment = z.infer<typeof SegmentSchema>;
+
+export const SearchResponseSchema = z.looseObject({
+  data: z.array(SegmentSchema).nullish().transform((list) => list ?? []),
+  meta: z.looseObject({ totalItems: z.number().int().nullish(), offset: z.number().int().nullish(), limit: z.number().int().nullish() }).nullish(),
+  errors: problems,
+  warnings: problems,
+});
+
+export const CreateResponseSchema = z.looseObject({
+  data: z.array(SegmentSchema).nullish().transform((list) => list ?? []),
+  errors: problems,
+  warnings: problems,
+});
+
+export const AmendmentResponseSchema = z.looseObject({
+  data: z.looseObject({
+    attributes: z.looseObject({
+      nbValidIdentifiers: z.number().int().nullish(),
+      nbInvalidIdentifiers: z.number().int().nullish(),
+    }),
+  }),
+  errors: problems,
+});
+
+export const StatisticsResponseSchema = z.looseObject({
+  data: z.looseObject({
+    attributes: z.looseObject({
+      numberOfIdentifiers: z.number().nullish(),
+      numberOfMatches: z.number().nullish(),
+      matchRate: z.number().nullish(),
+    }),
+  }),
+});
+
+export const ErrorsEnvelopeSchema = z.looseObject({ errors: problems, warnings: problems });
+
+export const TokenResponseSchema = z.looseObject({
+  access_token: z.string().min(1),
+  expires_in: z.coerce.number().positive().optional(),
+  refresh_token: z.string().min(1).nullish(),
+  scope: z.string().optional(),
+});
+
+export const TokenErrorSchema = z.looseObject({ error: z.string(), error_description: z.string().nullish() });

@@ -1,0 +1,66 @@
+import type { AxiosInstance } from 'axios';
+import { createHttpClient } from '../../core/http';
+import { registerSecret } from '../../core/redact';
+import { type RefreshTokenStore, TokenManager } from '../../core/token-manager';
+import { MicrosoftAdsAdapter, type MicrosoftAdsAudienceSettings } from './adapter';
+import { MicrosoftAdsClient } from './client';
+import { type MicrosoftEnvironment, refreshMicrosoftToken } from './oauth';
+
+export const MICROSOFT_ADS_DEFAULTS = {
+  authBaseUrl: 'https://login.microsoftonline.com',
+  apiBaseUrl: 'https://campaign.api.bingads.microsoft.com',
+  sandboxApiBaseUrl: 'https://campaign.api.sandbox.bingads.microsoft.com',
+  tenant: 'common',
+} as const;
+
+export interface MicrosoftAdsConnectionSettings {
+  readonly authBaseUrl: string;
+  /** The production host is swapped for the sandbox host when `environment` is `sandbox`; any other value is kept. */
+  readonly apiBaseUrl: string;
+  readonly tenant: string;
+  readonly environment: MicrosoftEnvironment;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly refreshToken?: string;
+  readonly developerToken: string;
+  readonly tokenStore?: RefreshTokenStore;
+  readonly assertAllowed?: () => void;
+  /** Wait after a 117 CallRateExceeded (reference: 60 s). */
+  readonly throttleWaitMs?: number;
+  readonly http?: AxiosInstance;
+}
+
+export function effectiveApiBaseUrl(apiBaseUrl: string, environment: MicrosoftEnvironment): string {
+  const isProductionDefault = apiBaseUrl.replace(/\/+$/, '') === MICROSOFT_ADS_DEFAULTS.apiBaseUrl;
+  return environment === 'sandbox' && isProductionDefault ? MICROSOFT_ADS_DEFAULTS.sandboxApiBaseUrl : apiBaseUrl;
+}
+
+/** One Microsoft Advertising connection: its token (rotated refresh tokens kept) and its API client. */
+export class MicrosoftAdsConnection {
+  readonly tokens: TokenManager;
+  readonly client: MicrosoftAdsClient;
+
+  constructor(settings: MicrosoftAdsConnectionSettings) {
+    const http = settings.http ?? createHttpClient();
+    registerSecret(settings.clientSecret);
+    registerSecret(settings.developerToken);
+    this.tokens = new TokenManager({
+      requestToken: (refreshToken) => refreshMicrosoftToken(http, settings, refreshToken),
+      refreshToken: settings.refreshToken,
+      store: settings.tokenStore,
+      assertAllowed: settings.assertAllowed,
+      defaultLifetimeSeconds: 3600,
+    });
+    this.client = new MicrosoftAdsClient({
+      http,
+      apiBaseUrl: effectiveApiBaseUrl(settings.apiBaseUrl, settings.environment),
+      developerToken: settings.developerToken,
+      token: () => this.tokens.get(),
+      throttleWaitMs: settings.throttleWaitMs ?? 60_000,
+    });
+  }
+
+  adapter(settings: MicrosoftAdsAudienceSettings): MicrosoftAdsAdapter {
+    return new MicrosoftAdsAdapter(this.client, settings);
+  }
+}
