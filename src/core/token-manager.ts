@@ -42,7 +42,7 @@ export interface TokenManagerOptions {
  * failure however many batches saw it (single flight).
  */
 export class TokenManager {
-  private current?: { token: AccessToken; expiresAt: number };
+  private current?: { token: AccessToken; refreshAt: number };
   private inflight?: Promise<AccessToken>;
   private generation = 0;
   private refreshToken?: string;
@@ -57,8 +57,7 @@ export class TokenManager {
 
   async get(): Promise<AccessToken> {
     this.options.assertAllowed?.();
-    const skew = this.options.skewMs ?? 60_000;
-    if (this.current && this.now() < this.current.expiresAt - skew) return this.current.token;
+    if (this.current && this.now() < this.current.refreshAt) return this.current.token;
     this.inflight ??= this.refresh().finally(() => {
       this.inflight = undefined;
     });
@@ -92,9 +91,11 @@ export class TokenManager {
       registerSecret(grant.refreshToken);
       await this.options.store?.save(grant.refreshToken);
     }
-    const lifetime = grant.expiresInSeconds ?? this.options.defaultLifetimeSeconds ?? 3600;
+    const lifetimeMs = (grant.expiresInSeconds ?? this.options.defaultLifetimeSeconds ?? 3600) * 1000;
+    // Refresh ahead of expiry by the skew, but never so early that a short-lived token is refreshed on every call.
+    const skew = Math.min(this.options.skewMs ?? 60_000, lifetimeMs / 4);
     const token: AccessToken = { value: grant.accessToken, generation: ++this.generation };
-    this.current = { token, expiresAt: this.now() + lifetime * 1000 };
+    this.current = { token, refreshAt: this.now() + lifetimeMs - skew };
     return token;
   }
 }

@@ -30,6 +30,18 @@ describe('token manager', () => {
     assert.deepEqual(seen, ['refresh-1', 'refresh-1']);
   });
 
+  it('refreshes a short-lived token ahead of expiry, not on every call', async () => {
+    let now = 0;
+    let requests = 0;
+    const tokens = new TokenManager({ refreshToken: 'r', now: () => now, requestToken: async () => ({ accessToken: `a${++requests}`, expiresInSeconds: 2 }) });
+    await tokens.get();
+    now = 1000;
+    await tokens.get();
+    assert.equal(requests, 1, 'still fresh half-way through its life');
+    now = 1600; // inside the last quarter of the 2 s lifetime
+    assert.equal((await tokens.get()).value, 'a2');
+  });
+
   it('refreshes on a refused token only when the refused generation is current', async () => {
     let count = 0;
     const tokens = new TokenManager({ refreshToken: 'r', requestToken: async () => ({ accessToken: `a${++count}`, expiresInSeconds: 3600 }) });
