@@ -4,18 +4,23 @@
  * Prints the URL and the fixture credentials — fake, public values that only work here.
  */
 import { parseArgs } from 'node:util';
-import { SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from './index';
+import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from './index';
 
 const HELP = `Usage: audience-export-sandbox [options]
 
 Local simulator of the Snapchat Marketing API (Customer Lists) and its OAuth endpoints.
+Criteo: Marketing Solutions audience segments and OAuth. Fake credentials: client id ${CRITEO_SANDBOX.clientId},
+secret ${CRITEO_SANDBOX.clientSecret}, refresh token ${CRITEO_SANDBOX.refreshToken}, advertiser ${CRITEO_SANDBOX.advertiserId}, API version ${CRITEO_SANDBOX.apiVersion}.
+Microsoft Advertising: Campaign Management v13 REST (Customer Match lists) and Microsoft identity OAuth. Fake credentials:
+client id ${MICROSOFT_ADS_SANDBOX.clientId}, secret ${MICROSOFT_ADS_SANDBOX.clientSecret}, refresh token ${MICROSOFT_ADS_SANDBOX.refreshToken},
+developer token ${MICROSOFT_ADS_SANDBOX.developerToken}, customer id ${MICROSOFT_ADS_SANDBOX.customerId}, account id ${MICROSOFT_ADS_SANDBOX.accountId}, tenant ${MICROSOFT_ADS_SANDBOX.tenant}.
 
 Options:
   --port <n>               port to listen on (default 8787; 0 = any free port)
   --host <host>            interface to bind (default 127.0.0.1)
   --latency <ms>           added latency on every API call (default 0)
   --no-rate-limit          do not enforce the platform rate limits
-  --token-ttl <s>          access-token lifetime in seconds (default 1800)
+  --token-ttl <s>          access-token lifetime in seconds (default per platform: Snapchat 1800, Criteo 900, Microsoft 3600)
   --rotate-refresh-tokens  each refresh returns a new refresh token and invalidates the old one
   --retry-after            send Retry-After on 429 answers
   --status-case <case>     upper (default) or lower request_status words
@@ -32,7 +37,7 @@ function main(): void {
         host: { type: 'string', default: '127.0.0.1' },
         latency: { type: 'string', default: '0' },
         'no-rate-limit': { type: 'boolean', default: false },
-        'token-ttl': { type: 'string', default: '1800' },
+        'token-ttl': { type: 'string' },
         'rotate-refresh-tokens': { type: 'boolean', default: false },
         'retry-after': { type: 'boolean', default: false },
         'status-case': { type: 'string', default: 'upper' },
@@ -56,7 +61,7 @@ function main(): void {
     host: values.host,
     latencyMs: integer('--latency', values.latency),
     rateLimit: !values['no-rate-limit'],
-    tokenTtlSeconds: integer('--token-ttl', values['token-ttl']),
+    tokenTtlSeconds: values['token-ttl'] === undefined ? undefined : integer('--token-ttl', values['token-ttl']),
     rotateRefreshTokens: values['rotate-refresh-tokens'],
     retryAfterOn429: values['retry-after'],
     statusCase,
@@ -76,7 +81,25 @@ function main(): void {
           `  refresh token      ${SNAPCHAT_SANDBOX.refreshToken}`,
           `  ad account id      ${SNAPCHAT_SANDBOX.adAccountId}`,
           '',
-          `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/snapchat/segments, POST /_sandbox/reset`,
+          'Criteo (fake credentials, sandbox only):',
+          `  auth/api base URL  ${sandbox.url}`,
+          `  client id          ${CRITEO_SANDBOX.clientId}`,
+          `  client secret      ${CRITEO_SANDBOX.clientSecret}`,
+          `  refresh token      ${CRITEO_SANDBOX.refreshToken}`,
+          `  advertiser id      ${CRITEO_SANDBOX.advertiserId}`,
+          `  API version        ${CRITEO_SANDBOX.apiVersion}`,
+          '',
+          'Microsoft Advertising (fake credentials, sandbox only):',
+          `  auth/api base URL  ${sandbox.url}`,
+          `  tenant             ${MICROSOFT_ADS_SANDBOX.tenant}`,
+          `  client id          ${MICROSOFT_ADS_SANDBOX.clientId}`,
+          `  client secret      ${MICROSOFT_ADS_SANDBOX.clientSecret}`,
+          `  refresh token      ${MICROSOFT_ADS_SANDBOX.refreshToken}`,
+          `  developer token    ${MICROSOFT_ADS_SANDBOX.developerToken}`,
+          `  customer id        ${MICROSOFT_ADS_SANDBOX.customerId}`,
+          `  account id         ${MICROSOFT_ADS_SANDBOX.accountId}`,
+          '',
+          `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/snapchat/segments, /_sandbox/criteo/segments, /_sandbox/microsoft-ads/audiences, POST /_sandbox/reset`,
           '',
         ].join('\n'),
       );

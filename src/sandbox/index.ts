@@ -12,18 +12,26 @@ import { Recorder, type RequestRecorder } from './recorder';
 import { Router } from './router';
 import { startServer } from './server';
 import { registerSnapchat, type SnapchatSandbox } from './snapchat';
+import { registerCriteo, type CriteoSandbox } from './criteo';
+import { registerMicrosoftAds, type MicrosoftAdsSandbox } from './microsoft-ads';
 
 export type { SandboxOptions } from './options';
 export type { FaultControls, FaultSettings, FailNextSpec, InjectedCounts } from './faults';
 export type { RecordedRequest, RecorderFilter, RequestRecorder } from './recorder';
 export type { SnapchatCalls, SnapchatSandbox, SnapSegmentRecord } from './snapchat';
 export { SNAPCHAT_SANDBOX } from './snapchat/fixtures';
+export type { CriteoCalls, CriteoSandbox, CriteoSegmentRecord, CriteoSegmentType, DuplicateNameMode } from './criteo';
+export { CRITEO_SANDBOX } from './criteo/fixtures';
+export type { MicrosoftAdsCalls, MicrosoftAdsSandbox, MicrosoftAdsSwitches, MsAudienceRecord } from './microsoft-ads';
+export { MICROSOFT_ADS_SANDBOX } from './microsoft-ads/fixtures';
 
 export interface Sandbox {
   /** e.g. http://127.0.0.1:45123 — both authBaseUrl and apiBaseUrl of a connection point here. */
   readonly url: string;
   readonly faults: FaultControls;
   readonly snapchat: SnapchatSandbox;
+  readonly criteo: CriteoSandbox;
+  readonly microsoftAds: MicrosoftAdsSandbox;
   readonly recorder: RequestRecorder;
   /** Back to the fixtures: every platform's state, tokens and rate limits, the faults and the recorder. */
   reset(): void;
@@ -38,7 +46,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const recorder = new Recorder(resolved.recordBodies);
 
   const snapchat = registerSnapchat(router, { options: resolved });
-  const platforms: ReadonlyArray<SandboxPlatform<unknown>> = [snapchat];
+  const criteo = registerCriteo(router, { options: resolved });
+  const microsoftAds = registerMicrosoftAds(router, { options: resolved });
+  const platforms: ReadonlyArray<SandboxPlatform<unknown>> = [snapchat, criteo, microsoftAds];
 
   const reset = (): void => {
     for (const platform of platforms) platform.reset();
@@ -52,6 +62,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: server.url,
     faults,
     snapchat: snapchat.api,
+    criteo: criteo.api,
+    microsoftAds: microsoftAds.api,
     recorder,
     reset,
     close: () => server.close(),

@@ -9,7 +9,7 @@ export interface SandboxOptions {
   latencyMs?: number;
   /** Enforce platform rate limits (default true). */
   rateLimit?: boolean;
-  /** Access-token lifetime (default 1800). */
+  /** Access-token lifetime (default: the platform's own — Snapchat 1800, Criteo 900). */
   tokenTtlSeconds?: number;
   /** The token endpoint returns a new refresh_token on each refresh and invalidates the old one (default false). */
   rotateRefreshTokens?: boolean;
@@ -23,7 +23,11 @@ export interface SandboxOptions {
   log?: (line: string) => void;
 }
 
-export type ResolvedSandboxOptions = Required<Omit<SandboxOptions, 'log'>> & Pick<SandboxOptions, 'log'>;
+export type ResolvedSandboxOptions = Required<Omit<SandboxOptions, 'log'>> &
+  Pick<SandboxOptions, 'log'> & {
+    /** tokenTtlSeconds as the caller gave it; undefined = each platform's own default (`tokenTtlSeconds` holds Snapchat's 1800). */
+    readonly explicitTokenTtlSeconds: number | undefined;
+  };
 
 export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions {
   const resolved: ResolvedSandboxOptions = {
@@ -32,6 +36,7 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
     latencyMs: options.latencyMs ?? 0,
     rateLimit: options.rateLimit ?? true,
     tokenTtlSeconds: options.tokenTtlSeconds ?? 1800,
+    explicitTokenTtlSeconds: options.tokenTtlSeconds,
     rotateRefreshTokens: options.rotateRefreshTokens ?? false,
     statusCase: options.statusCase ?? 'upper',
     retryAfterOn429: options.retryAfterOn429 ?? false,

@@ -1,0 +1,70 @@
+/**
+ * /_sandbox/criteo/* — for other processes (demo, fault suites) that cannot reach the in-process API.
+ * Segment listings carry member counts only; the member list has its own route (tests).
+ */
+import { z } from 'zod';
+import { json, parseJson } from '../reply';
+import type { Handler, Router } from '../router';
+import { effectiveCallsPerMinute, FIXTURE_SUBJECT, type CriteoContext } from './context';
+import { toRecord } from './store';
+
+const settingsBody = z
+  .object({
+    duplicateNameMode: z.enum(['400', '200-warning']),
+    retiredVersions: z.array(z.string()),
+    /** null: back to the default. */
+    callsPerMinute: z.number().int().min(0).nullable(),
+    duplicateNameRace: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+export function registerControlRoutes(router: Router, criteo: CriteoContext): void {
+  const control = (method: string, pattern: string, handler: Handler): void =>
+    router.add({ method, pattern: `/_sandbox/criteo${pattern}`, kind: 'control', handler });
+
+  control('GET', '/segments', () => json(200, { segments: criteo.store.all().map((s) => ({ ...toRecord(s), members: s.members.size })) }));
+  control('GET', '/segments/:id/members', (ctx) => {
+    const segment = criteo.store.segment(ctx.params.id);
+    if (!segment) return json(404, { error: 'unknown segment' });
+    return json(200, { id: segment.id, count: segment.members.size, members: [...segment.members] });
+  });
+  control('GET', '/calls', () => json(200, criteo.calls));
+  control('GET', '/settings', () => json(200, settingsView(criteo)));
+  control('POST', '/settings', (ctx) => {
+    const body = parseJson(ctx.body);
+    const parsed = body.ok ? settingsBody.safeParse(body.value) : undefined;
+    if (!parsed?.success) return json(400, { error: parsed ? z.prettifyError(parsed.error) : 'body must be JSON' });
+    const s = parsed.data;
+    if (s.duplicateNameMode !== undefined) criteo.settings.duplicateNameMode = s.duplicateNameMode;
+    if (s.retiredVersions !== undefined) criteo.settings.retiredVersions = new Set(s.retiredVersions);
+    if (s.callsPerMinute !== undefined) criteo.settings.callsPerMinute = s.callsPerMinute ?? undefined;
+    if (s.duplicateNameRace !== undefined) criteo.settings.duplicateNameRaces.add(s.duplicateNameRace);
+    return json(200, settingsView(criteo));
+  });
+  control('POST', '/expire-access-tokens', () => {
+    criteo.tokens.expireAccessTokens();
+    return json(200, { ok: true });
+  });
+  control('POST', '/revoke-refresh-tokens', () => {
+    criteo.tokens.revokeRefreshTokens();
+    return json(200, { ok: true });
+  });
+  // Optional JSON {"redirect_uri": "…"} binds the code to that redirect URI, as the consent page would.
+  control('POST', '/authorization-codes', (ctx) => {
+    const body = ctx.body.length ? parseJson(ctx.body) : { ok: true as const, value: {} };
+    const value = body.ok ? body.value : undefined;
+    const redirectUri = typeof value === 'object' && value !== null && 'redirect_uri' in value ? value.redirect_uri : undefined;
+    if (!body.ok || (redirectUri !== undefined && typeof redirectUri !== 'string')) return json(400, { error: 'expected {"redirect_uri"?: string}' });
+    return json(200, { code: criteo.tokens.issueCode(FIXTURE_SUBJECT, redirectUri) });
+  });
+}
+
+function settingsView(criteo: CriteoContext): Record<string, unknown> {
+  return {
+    duplicateNameMode: criteo.settings.duplicateNameMode,
+    retiredVersions: [...criteo.settings.retiredVersions],
+    callsPerMinute: effectiveCallsPerMinute(criteo) ?? null,
+    pendingDuplicateNameRaces: [...criteo.settings.duplicateNameRaces],
+  };
+}
