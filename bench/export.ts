@@ -1,16 +1,54 @@
 /**
- * `npm run bench`: 1,000,000 generated profiles through a real Node-RED runtime into the sandbox
- * (no added latency, Snapchat's rate limit on). Each run is a fresh process with a fresh runtime,
- * so its peak RSS is its own; the sandbox runs in another process. Prints wall time, profiles per
- * second and peak RSS per run and their medians, and checks the sandbox holds every identifier.
- * Options: --profiles N (1000000), --runs N (3), --latency MS (0).
+ * `npm run bench`: each platform's export through a real Node-RED runtime into the sandbox, as the
+ * issues set them: Snapchat 1,000,000 profiles (no added latency), Microsoft 500,000 and Criteo
+ * 1,000,000 (100 ms added per call), platform rate limits on. Each run is a fresh process with a
+ * fresh runtime, so its peak RSS is its own; the sandbox runs in another process. Prints wall time,
+ * profiles per second and peak RSS per run and their medians, and checks the sandbox holds every
+ * identifier. Options: --platform NAME (all), --profiles N, --runs N (3), --latency MS.
  */
 import { execFileSync } from 'node:child_process';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
-import { SNAPCHAT_SANDBOX } from '../src/sandbox/snapchat/fixtures';
+import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
 import { median, peakRssMb, prepareUserDir, startRuntime, startSandboxProcess } from './runtime';
+
+interface PlatformBench {
+  readonly profiles: number;
+  readonly latencyMs: number;
+  readonly connection: (url: string) => Record<string, unknown>;
+  readonly exporter: Record<string, unknown>;
+  readonly credentials: Record<string, string>;
+  /** Control endpoint listing the sandbox's audiences with member counts. */
+  readonly audiencesPath: string;
+}
+
+const PLATFORMS: Record<string, PlatformBench> = {
+  snapchat: {
+    profiles: 1_000_000,
+    latencyMs: 0,
+    connection: (url) => ({ type: 'snapchat-connection', authBaseUrl: url, apiBaseUrl: url }),
+    exporter: { type: 'snapchat-audience', adAccountId: SNAPCHAT_SANDBOX.adAccountId },
+    credentials: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken },
+    audiencesPath: '/_sandbox/snapchat/segments',
+  },
+  'microsoft-ads': {
+    profiles: 500_000,
+    latencyMs: 100,
+    connection: (url) => ({ type: 'microsoft-ads-connection', authBaseUrl: url, apiBaseUrl: url, tenant: 'common', environment: 'production' }),
+    exporter: { type: 'microsoft-ads-audience', customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId, acceptTerms: true },
+    credentials: { clientId: MICROSOFT_ADS_SANDBOX.clientId, clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret, refreshToken: MICROSOFT_ADS_SANDBOX.refreshToken, developerToken: MICROSOFT_ADS_SANDBOX.developerToken },
+    audiencesPath: '/_sandbox/microsoft-ads/audiences',
+  },
+  criteo: {
+    profiles: 1_000_000,
+    latencyMs: 100,
+    connection: (url) => ({ type: 'criteo-connection', authBaseUrl: url, apiBaseUrl: url, grantType: 'client_credentials', apiVersion: CRITEO_SANDBOX.apiVersion }),
+    exporter: { type: 'criteo-audience', advertiserId: CRITEO_SANDBOX.advertiserId },
+    credentials: { clientId: CRITEO_SANDBOX.clientId, clientSecret: CRITEO_SANDBOX.clientSecret },
+    audiencesPath: '/_sandbox/criteo/segments',
+  },
+};
 
 interface Summary {
   status: string;
@@ -30,25 +68,25 @@ interface RunResult {
 
 const { values } = parseArgs({
   options: {
-    profiles: { type: 'string', default: '1000000' },
+    platform: { type: 'string' },
+    profiles: { type: 'string' },
     runs: { type: 'string', default: '3' },
-    latency: { type: 'string', default: '0' },
+    latency: { type: 'string' },
     child: { type: 'string' },
   },
 });
-const count = Number(values.profiles);
 
 /** One export in this process: generate the segment, send it in, wait for the summary. */
-async function runOnce(sandboxUrl: string): Promise<RunResult> {
+async function runOnce(bench: PlatformBench, count: number, sandboxUrl: string): Promise<RunResult> {
   const userDir = await prepareUserDir();
   let finish: (summary: Summary) => void = () => undefined;
   const flows = [
     { id: 'tab', type: 'tab', label: 'bench' },
-    { id: 'conn', type: 'snapchat-connection', consent: true, scope: 'administrators', authBaseUrl: sandboxUrl, apiBaseUrl: sandboxUrl },
-    { id: 'exp', type: 'snapchat-audience', z: 'tab', connection: 'conn', adAccountId: SNAPCHAT_SANDBOX.adAccountId, emailField: 'contact.email', mode: 'mirror', x: 200, y: 100, wires: [[], ['done']] },
+    { id: 'conn', consent: true, scope: 'administrators', ...bench.connection(sandboxUrl) },
+    { id: 'exp', z: 'tab', connection: 'conn', emailField: 'contact.email', mode: 'mirror', x: 200, y: 100, wires: [[], ['done']], ...bench.exporter },
     { id: 'done', type: 'function', z: 'tab', func: 'global.get("benchDone")(msg.payload); return null;', outputs: 0, x: 400, y: 100, wires: [] },
   ];
-  const credentials = { conn: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken } };
+  const credentials = { conn: bench.credentials };
   const runtime = await startRuntime(userDir, flows, credentials, { benchDone: (summary: Summary) => finish(summary) });
   const tag = `${process.pid}-${Date.now()}`;
   let payload: unknown[] | undefined = Array.from({ length: count }, (_, i) => ({ id: i, contact: { email: `customer${i}.${tag}@example.com` } }));
@@ -61,7 +99,7 @@ async function runOnce(sandboxUrl: string): Promise<RunResult> {
   const seconds = (performance.now() - started) / 1000;
   payload = undefined;
   if (summary.status !== 'completed' || summary.added !== count) throw new Error(`the export did not complete: ${JSON.stringify(summary)}`);
-  const held = await memberCount(sandboxUrl, summary.audienceId ?? '');
+  const held = await memberCount(sandboxUrl, bench.audiencesPath, summary.audienceId ?? '');
   if (held !== count) throw new Error(`the sandbox holds ${held} identifiers, expected ${count}`);
   await runtime.stop();
   return { seconds, batches: summary.batches.total, rssBeforeMb, peakRssMb: peakRssMb(), heapAfterMb: heapAfterGcMb(), held };
@@ -74,30 +112,41 @@ function heapAfterGcMb(): number {
   return Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
 }
 
-async function memberCount(url: string, audienceId: string): Promise<number> {
-  const response = await fetch(`${url}/_sandbox/snapchat/segments`);
-  const body = (await response.json()) as { segments?: Array<{ id: string; members: number }> };
-  return body.segments?.find((s) => s.id === audienceId)?.members ?? -1;
+async function memberCount(url: string, audiencesPath: string, audienceId: string): Promise<number> {
+  const response = await fetch(`${url}${audiencesPath}`);
+  const body = (await response.json()) as Record<string, Array<{ id: string; members: number }> | undefined>;
+  const list = Object.values(body).find(Array.isArray) ?? [];
+  return list.find((audience) => audience.id === audienceId)?.members ?? -1;
 }
 
 async function main(): Promise<void> {
   if (values.child) {
-    process.stdout.write(`RESULT ${JSON.stringify(await runOnce(values.child))}\n`);
+    const bench = PLATFORMS[values.platform ?? ''];
+    process.stdout.write(`RESULT ${JSON.stringify(await runOnce(bench, Number(values.profiles), values.child))}\n`);
     return;
   }
-  const runs = Number(values.runs);
-  const sandbox = await startSandboxProcess(['--quiet', '--latency', String(values.latency)]);
-  console.log(`Snapchat export benchmark: ${count.toLocaleString('en-US')} profiles, ${runs} runs (fresh process each), sandbox latency ${values.latency} ms, Node ${process.version}`);
+  const names = values.platform ? [values.platform] : Object.keys(PLATFORMS);
+  for (const name of names) {
+    const bench = PLATFORMS[name];
+    if (!bench) throw new Error(`unknown platform ${name}: one of ${Object.keys(PLATFORMS).join(', ')}`);
+    await benchPlatform(name, Number(values.profiles ?? bench.profiles), Number(values.latency ?? bench.latencyMs), Number(values.runs));
+  }
+}
+
+async function benchPlatform(name: string, count: number, latencyMs: number, runs: number): Promise<void> {
+  const sandbox = await startSandboxProcess(['--quiet', '--latency', String(latencyMs)]);
+  console.log(`\n${name}: ${count.toLocaleString('en-US')} profiles, ${runs} runs (fresh process each), sandbox latency ${latencyMs} ms per call, rate limits on, Node ${process.version}`);
   const results: RunResult[] = [];
   try {
     for (let run = 1; run <= runs; run++) {
-      const output = execFileSync(process.execPath, [...process.execArgv, __filename, '--child', sandbox.url, '--profiles', String(count)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
+      const args = [...process.execArgv, __filename, '--child', sandbox.url, '--platform', name, '--profiles', String(count)];
+      const output = execFileSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 });
       const line = output.split('\n').find((l) => l.startsWith('RESULT '));
       if (!line) throw new Error(`run ${run} printed no result`);
       const result = JSON.parse(line.slice(7)) as RunResult;
       results.push(result);
       console.log(
-        `run ${run}: ${result.seconds.toFixed(2)} s, ${Math.round(count / result.seconds).toLocaleString('en-US')} profiles/s, ${result.batches} batches, ` +
+        `  run ${run}: ${result.seconds.toFixed(2)} s, ${Math.round(count / result.seconds).toLocaleString('en-US')} profiles/s, ${result.batches} batches, ` +
           `RSS with the input segment ${result.rssBeforeMb} MB, peak RSS ${result.peakRssMb} MB, heap after GC ${result.heapAfterMb} MB, sandbox holds ${result.held.toLocaleString('en-US')}`,
       );
     }
@@ -106,7 +155,7 @@ async function main(): Promise<void> {
   }
   const seconds = median(results.map((r) => r.seconds));
   console.log(
-    `median of ${runs}: ${seconds.toFixed(2)} s wall, ${Math.round(count / seconds).toLocaleString('en-US')} profiles/s, ` +
+    `  median of ${runs}: ${seconds.toFixed(2)} s wall, ${Math.round(count / seconds).toLocaleString('en-US')} profiles/s, ` +
       `peak RSS ${median(results.map((r) => r.peakRssMb))} MB (of which the generated input segment and idle runtime: ${median(results.map((r) => r.rssBeforeMb))} MB)`,
   );
 }

@@ -3,9 +3,22 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ExportSummary } from '../../src/core/export-run';
 import type { Sandbox } from '../../src/sandbox';
-import { coreNode, freshDataDir, helper, snapchatCredentials, snapchatNodes, startTestSandbox, testSettings } from './harness';
+import { coreNode, criteoCredentials, freshDataDir, helper, microsoftCredentials, packageNodes, snapchatCredentials, startTestSandbox, testSettings } from './harness';
 
 const examplesDir = path.resolve(__dirname, '../../examples');
+
+const CREDENTIALS: Record<string, () => { conn: Record<string, string> }> = {
+  'snapchat-connection': snapchatCredentials,
+  'microsoft-ads-connection': microsoftCredentials,
+  'criteo-connection': criteoCredentials,
+};
+
+function membersOf(sandbox: Sandbox, summary: ExportSummary): ReadonlySet<string> {
+  const id = summary.audienceId ?? '';
+  if (summary.platform === 'snapchat') return sandbox.snapchat.members(id);
+  if (summary.platform === 'microsoft-ads') return sandbox.microsoftAds.members(id);
+  return sandbox.criteo.members(id);
+}
 
 interface FlowNode {
   id: string;
@@ -62,8 +75,8 @@ describe('examples/', function () {
           ...(node === connection ? { consent: true, authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url } : {}),
         })),
       ];
-      const credentials = { [connection.id]: snapchatCredentials().conn };
-      await helper.load([...snapchatNodes, coreNode('common/20-inject.js'), coreNode('function/10-function.js'), coreNode('sequence/17-split.js'), coreNode('common/90-comment.js')], loaded, credentials);
+      const credentials = { [connection.id]: CREDENTIALS[connection.type]().conn };
+      await helper.load([...packageNodes, coreNode('common/20-inject.js'), coreNode('function/10-function.js'), coreNode('sequence/17-split.js'), coreNode('common/90-comment.js')], loaded, credentials);
       const summary = await new Promise<ExportSummary>((resolve) => {
         (helper.getNode(summaryProbe) as unknown as { on(e: 'input', l: (msg: { payload: ExportSummary }) => void): void }).on('input', (msg) => resolve(msg.payload));
         const inject = flow.find((n) => n.type === 'inject');
@@ -73,7 +86,7 @@ describe('examples/', function () {
       assert.ok(summary.profiles > 0);
       assert.ok(summary.added > 0);
       if (exporter.dryRun) assert.equal(sandbox.recorder.requests.filter((r) => r.path.includes('/users')).length, 0);
-      else assert.equal(sandbox.snapchat.members(summary.audienceId ?? '').size, summary.added);
+      else assert.equal(membersOf(sandbox, summary).size, summary.added);
     });
   }
 });

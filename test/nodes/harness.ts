@@ -2,8 +2,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
+import type { NodeInitializer } from 'node-red';
 import type { BatchReport, ExportSummary } from '../../src/core/export-run';
-import { type Sandbox, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from '../../src/sandbox';
+import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from '../../src/sandbox';
 
 /**
  * Node tests run the built nodes (dist/) in a real Node-RED runtime (node-red-node-test-helper),
@@ -13,14 +14,17 @@ import { type Sandbox, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } fro
 const runtimePath = require.resolve(process.env.NODE_RED_PATH ?? 'node-red');
 helper.init(runtimePath);
 /** A core node module of the runtime under test, e.g. `common/25-catch.js`. */
-export function coreNode(file: string): unknown {
+export function coreNode(file: string): NodeInitializer {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(runtimePath)] }));
 }
 const catchNode = coreNode('common/25-catch.js');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const snapchatNodes = [require('../../dist/nodes/snapchat-connection.js'), require('../../dist/nodes/snapchat-audience.js')];
+const builtNode = (type: string): NodeInitializer => require(`../../dist/nodes/${type}.js`);
+export const snapchatNodes = [builtNode('snapchat-connection'), builtNode('snapchat-audience')];
+/** Every node type of the package, so any platform's flow loads. */
+export const packageNodes = ['snapchat', 'microsoft-ads', 'criteo'].flatMap((platform) => [builtNode(`${platform}-connection`), builtNode(`${platform}-audience`)]);
 
 export { helper };
 
@@ -35,6 +39,8 @@ export interface Captured {
   summaries: ExportSummary[];
   errors: Array<{ message: string; code?: string; payload?: unknown }>;
   statuses: Array<{ fill?: string; text?: string }>;
+  /** Called as each batch report arrives: lets a test inject a fault in the middle of a run. */
+  onBatch?: (report: BatchReport) => void;
   /** Resolves once the Catch node has received `count` errors (Catch delivery follows the summary). */
   errorsArrived(count?: number): Promise<void>;
   /** Every message, status and error text seen, for the privacy checks. */
@@ -51,32 +57,56 @@ export async function freshDataDir(): Promise<string> {
 
 /** Runtime settings for a test: its own data directory and fast retries. */
 export function testSettings(dataDir: string): Record<string, unknown> {
-  return { audienceExportDir: dataDir, audienceExportRetry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200, maxAttempts: 6 } };
+  return { audienceExportDir: dataDir, audienceExportRetry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200, maxAttempts: 6 }, audienceExportThrottleWaitMs: 50 };
 }
 
-export function snapchatFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
+/** A tab with a connection `conn`, an export `exp` wired to two probes, and a Catch node feeding a third. */
+export function exportFlow(connection: { type: string } & Record<string, unknown>, exporter: { type: string } & Record<string, unknown>): FlowNode[] {
   return [
     { id: 'tab', type: 'tab', label: 'test' },
-    { id: 'conn', type: 'snapchat-connection', name: 'test', consent: true, scope: 'administrators', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, ...connectionProps },
-    {
-      id: 'exp',
-      type: 'snapchat-audience',
-      connection: 'conn',
-      adAccountId: SNAPCHAT_SANDBOX.adAccountId,
-      emailField: 'email',
-      mode: 'mirror',
-      z: 'tab',
-      x: 100,
-      y: 100,
-      wires: [['batches'], ['summaries']],
-      ...exportProps,
-    },
+    { id: 'conn', name: 'test', consent: true, scope: 'administrators', ...connection },
+    { id: 'exp', connection: 'conn', emailField: 'email', mode: 'mirror', z: 'tab', x: 100, y: 100, wires: [['batches'], ['summaries']], ...exporter },
     { id: 'batches', type: 'helper', z: 'tab', x: 300, y: 80 },
     { id: 'summaries', type: 'helper', z: 'tab', x: 300, y: 120 },
     { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, x: 100, y: 200, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab', x: 300, y: 200 },
   ];
 }
+
+export function snapchatFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
+  return exportFlow(
+    { type: 'snapchat-connection', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, ...connectionProps },
+    { type: 'snapchat-audience', adAccountId: SNAPCHAT_SANDBOX.adAccountId, ...exportProps },
+  );
+}
+
+export function microsoftFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
+  return exportFlow(
+    { type: 'microsoft-ads-connection', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, tenant: MICROSOFT_ADS_SANDBOX.tenant, environment: 'production', ...connectionProps },
+    { type: 'microsoft-ads-audience', customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId, membershipDuration: 30, acceptTerms: false, ...exportProps },
+  );
+}
+
+export function criteoFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
+  return exportFlow(
+    { type: 'criteo-connection', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, grantType: 'client_credentials', apiVersion: CRITEO_SANDBOX.apiVersion, ...connectionProps },
+    { type: 'criteo-audience', advertiserId: CRITEO_SANDBOX.advertiserId, emailEncoding: 'sha256', ...exportProps },
+  );
+}
+
+export const microsoftCredentials = (overrides: Record<string, string> = {}) => ({
+  conn: {
+    clientId: MICROSOFT_ADS_SANDBOX.clientId,
+    clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret,
+    refreshToken: MICROSOFT_ADS_SANDBOX.refreshToken,
+    developerToken: MICROSOFT_ADS_SANDBOX.developerToken,
+    ...overrides,
+  },
+});
+
+export const criteoCredentials = (overrides: Record<string, string> = {}) => ({
+  conn: { clientId: CRITEO_SANDBOX.clientId, clientSecret: CRITEO_SANDBOX.clientSecret, refreshToken: CRITEO_SANDBOX.refreshToken, ...overrides },
+});
 
 export const snapchatCredentials = (overrides: Record<string, string> = {}) => ({
   conn: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken, ...overrides },
@@ -90,7 +120,7 @@ interface HelperNode {
 
 /** Load a flow, wire listeners on the helper nodes, and spy on the export node's status. */
 export async function loadFlow(flow: FlowNode[], credentials: Record<string, Record<string, string>>): Promise<{ exporter: HelperNode; captured: Captured; run: (msg: Record<string, unknown>) => Promise<ExportSummary> }> {
-  await helper.load([...snapchatNodes, catchNode], flow, credentials);
+  await helper.load([...packageNodes, catchNode], flow, credentials);
   const exporter = helper.getNode('exp') as unknown as HelperNode;
   const captured: Captured = {
     batches: [],
@@ -111,7 +141,10 @@ export async function loadFlow(flow: FlowNode[], credentials: Record<string, Rec
     originalStatus(status);
   };
   const waiting: Array<(s: ExportSummary) => void> = [];
-  (helper.getNode('batches') as unknown as HelperNode).on('input', (msg) => captured.batches.push(msg.payload as BatchReport));
+  (helper.getNode('batches') as unknown as HelperNode).on('input', (msg) => {
+    captured.batches.push(msg.payload as BatchReport);
+    captured.onBatch?.(msg.payload as BatchReport);
+  });
   (helper.getNode('summaries') as unknown as HelperNode).on('input', (msg) => {
     captured.summaries.push(msg.payload as ExportSummary);
     waiting.shift()?.(msg.payload as ExportSummary);
@@ -129,4 +162,25 @@ export async function loadFlow(flow: FlowNode[], credentials: Record<string, Rec
 
 export function profiles(count: number, start = 0, domain = 'example.com'): Array<{ email: string }> {
   return Array.from({ length: count }, (_, i) => ({ email: `user${start + i}@${domain}` }));
+}
+
+/**
+ * The bad-input set every export node must survive (issue: payload a string, number, null,
+ * object, array of nulls, profiles without the field, 10 MB strings): a clear error or an
+ * `invalid` count, never a crash, and the node keeps serving.
+ */
+export async function assertBadInputHandled(run: (msg: Record<string, unknown>) => Promise<ExportSummary>): Promise<void> {
+  const huge = 'z'.repeat(10 * 1024 * 1024);
+  for (const payload of ['a@example.com', 42, null, { email: 'a@example.com' }]) {
+    const summary = await run({ payload, segment: 'Bad' });
+    if (summary.status !== 'failed' || summary.error?.code !== 'invalid_input' || !/array of profiles/.test(summary.error.message)) {
+      throw new Error(`payload ${JSON.stringify(payload)} gave ${JSON.stringify(summary)}`);
+    }
+  }
+  const counted = await run({ payload: [null, null, { name: 'no email' }, { email: huge }, huge, { email: 'ok@example.com' }], segment: 'Bad' });
+  if (counted.status !== 'completed' || counted.invalid !== 5 || counted.added !== 1) throw new Error(`invalid profiles gave ${JSON.stringify(counted)}`);
+  const unnamed = await run({ payload: profiles(2) });
+  if (unnamed.error?.code !== 'invalid_input') throw new Error(`a message without a segment gave ${JSON.stringify(unnamed)}`);
+  const fine = await run({ payload: profiles(3), segment: 'Good' });
+  if (fine.status !== 'completed') throw new Error(`the node stopped serving: ${JSON.stringify(fine)}`);
 }

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sha256Hex } from '../../src/core/email';
 import { type Sandbox, SNAPCHAT_SANDBOX } from '../../src/sandbox';
-import { freshDataDir, helper, loadFlow, profiles, snapchatCredentials, snapchatFlow, startTestSandbox, testSettings } from './harness';
+import { assertBadInputHandled, freshDataDir, helper, loadFlow, profiles, snapchatCredentials, snapchatFlow, startTestSandbox, testSettings } from './harness';
 
 const hashesOf = (list: Array<{ email: string }>) => new Set(list.map((p) => sha256Hex(p.email)));
 
@@ -194,21 +194,7 @@ describe('snapchat-audience in a Node-RED runtime, against the sandbox', functio
 
   it('answers every kind of bad input with a clear error or an invalid count, and keeps serving', async () => {
     const { run } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
-    const huge = 'z'.repeat(10 * 1024 * 1024);
-    for (const payload of ['a@example.com', 42, null, { email: 'a@example.com' }]) {
-      const summary = await run({ payload, segment: 'Bad' });
-      assert.equal(summary.status, 'failed');
-      assert.equal(summary.error?.code, 'invalid_input');
-      assert.match(summary.error?.message ?? '', /array of profiles/);
-    }
-    const counted = await run({ payload: [null, null, { name: 'no email' }, { email: huge }, huge, { email: 'ok@example.com' }], segment: 'Bad' });
-    assert.equal(counted.status, 'completed');
-    assert.equal(counted.invalid, 5);
-    assert.equal(counted.added, 1);
-    const unnamed = await run({ payload: profiles(2) });
-    assert.equal(unnamed.error?.code, 'invalid_input');
-    const fine = await run({ payload: profiles(3), segment: 'Good' });
-    assert.equal(fine.status, 'completed');
+    await assertBadInputHandled(run);
   });
 
   it('reports a misconfigured node on every message instead of crashing', async () => {
