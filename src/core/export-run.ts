@@ -58,7 +58,12 @@ export interface ExportRequest {
   readonly segmentName: string | undefined;
   /** Segment names this export takes; empty = every segment. Others are skipped, nothing sent. */
   readonly segments: readonly string[];
-  readonly payload: unknown;
+  /**
+   * The segment's members (msg.payload), in a holder the engine empties once they are read and
+   * hashed: from then on only the identifiers are kept, so a million profile objects can be
+   * collected while the batches are sent.
+   */
+  readonly input: { payload?: unknown };
   readonly mode: SyncMode;
   readonly dryRun: boolean;
   /** Skip the whole segment when it holds more profiles than this; 0 = no guard. */
@@ -117,7 +122,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
     }
     if (request.segments.length > 0 && !request.segments.includes(request.segmentName)) return finish('skipped');
     const segmentName = request.segmentName;
-    const received = Array.isArray(request.payload) ? request.payload.length : undefined;
+    const received = profileCount(request.input);
     if (received !== undefined) summary.profiles = received;
     if (received !== undefined && request.maxProfiles > 0 && received > request.maxProfiles) {
       const error = new ExportError(
@@ -127,11 +132,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
       return finish('skipped', error);
     }
 
-    const segment = readSegment(request.payload, {
-      emailField: request.emailField,
-      consentField: request.consentField,
-      encoding: request.encoding,
-    });
+    const segment = consumeInput(request);
     Object.assign(summary, { profiles: segment.profiles, invalid: segment.invalid, optedOut: segment.optedOutCount, duplicates: segment.duplicates });
 
     if (request.dryRun) return finish('completed', await dryRun(request, segmentName, summary, segment));
@@ -174,6 +175,17 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
   } catch (thrown) {
     return finish('failed', toExportError(thrown));
   }
+}
+
+function profileCount(input: { payload?: unknown }): number | undefined {
+  return Array.isArray(input.payload) ? input.payload.length : undefined;
+}
+
+/** Read and hash the members, then let go of the profiles (no reference to them survives this call). */
+function consumeInput(request: ExportRequest): ReturnType<typeof readSegment> {
+  const segment = readSegment(request.input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding });
+  request.input.payload = undefined;
+  return segment;
 }
 
 /** Plain addresses are compared with the state (which holds hashes) by their hash. */

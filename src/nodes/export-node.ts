@@ -67,7 +67,12 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         payload = gathered.payload;
         first = gathered.first;
       }
-      queue = queue.then(() => exportSegment(config, first, payload, send, done));
+      // The engine takes the profiles out of this holder once hashed; the message lets go of them too.
+      const input = { payload };
+      payload = undefined;
+      msg.payload = undefined;
+      first.payload = undefined;
+      queue = queue.then(() => exportSegment(config, first, input, send, done));
     });
 
     node.on('close', (_removed, done) => {
@@ -76,10 +81,10 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       done();
     });
 
-    async function exportSegment(config: Config<Settings>, msg: NodeMessage, payload: unknown, send: SendFunction, done: DoneFunction): Promise<void> {
+    async function exportSegment(config: Config<Settings>, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction): Promise<void> {
       const outputBase = withoutSegmentData(msg);
       try {
-        const summary = await runFor(config, msg, payload, (report) => {
+        const summary = await runFor(config, msg, input, (report) => {
           send([{ ...outputBase, payload: report }, null]);
           status.progress(report.batch, report.batches);
         });
@@ -97,7 +102,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       }
     }
 
-    async function runFor(config: Config<Settings>, msg: NodeMessage, payload: unknown, onBatch: Parameters<typeof runExport>[0]['onBatch']): Promise<ExportSummary> {
+    async function runFor(config: Config<Settings>, msg: NodeMessage, input: { payload?: unknown }, onBatch: Parameters<typeof runExport>[0]['onBatch']): Promise<ExportSummary> {
       const { base: settingsBase, settings: platformSettings } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
@@ -107,7 +112,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         runId: RED.util.generateId(),
         segmentName: segment.success ? segment.data : undefined,
         segments: settingsBase.segments,
-        payload,
+        input,
         mode: settingsBase.mode,
         dryRun: settingsBase.dryRun || msg.dryRun === true,
         maxProfiles: settingsBase.maxProfiles,

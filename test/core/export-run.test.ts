@@ -66,7 +66,7 @@ async function setup(strategy?: ReplaceStrategy) {
       runId: 'run',
       segmentName: 'Segment',
       segments: [],
-      payload,
+      input: { payload },
       mode: 'mirror',
       dryRun: false,
       maxProfiles: 100,

@@ -1,4 +1,5 @@
 import { ExportError } from '../../core/errors';
+import { SingleFlight } from '../../core/single-flight';
 import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget } from '../../core/types';
 import type { CriteoClient } from './client';
 
@@ -14,7 +15,8 @@ export interface CriteoAudienceSettings {
 /** 50,000 identifiers per PATCH (reference §5). */
 export const CRITEO_LIMITS: PlatformLimits = { maxBatchSize: 50_000, concurrency: 4, defaultMaxProfiles: 1_000_000 };
 
-const creating = new Map<string, Promise<AudienceRef>>();
+/** Find-or-create in flight in this process, so two exports of one segment make one audience. */
+const resolving = new SingleFlight<AudienceRef>();
 
 /** Criteo contact-list segments behind the engine's calls: PATCH add/remove, replace = DELETE then add. */
 export class CriteoAdapter implements PlatformAdapter {
@@ -39,11 +41,7 @@ export class CriteoAdapter implements PlatformAdapter {
     const name = this.settings.audienceName || target.segmentName;
     if (this.settings.audienceId) return Promise.resolve({ id: this.settings.audienceId, name, accountKey: this.accountKey() });
     const key = `${this.accountKey()}\n${name}`;
-    const pending = creating.get(key);
-    if (pending) return pending;
-    const resolution = this.findOrCreate(name).finally(() => creating.delete(key));
-    creating.set(key, resolution);
-    return resolution;
+    return resolving.run(key, () => this.findOrCreate(name));
   }
 
   async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: readonly string[]): Promise<BatchOutcome> {

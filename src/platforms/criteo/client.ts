@@ -2,6 +2,7 @@ import type { AxiosInstance, AxiosResponse, Method } from 'axios';
 import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
 import { errorCodeForStatus, parseJson, send } from '../../core/http';
+import { type StreamedBody, streamJsonRows } from '../../core/json-body';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
@@ -64,7 +65,9 @@ export class CriteoClient {
 
   /** Add or remove identifiers; answers Criteo's valid and invalid counts (never its samples: they are raw identifiers). */
   async amendContactList(segmentId: string, operation: 'add' | 'remove', identifiers: readonly string[]): Promise<{ valid: number; invalid: number }> {
-    const body = JSON.stringify({ data: { type: 'ContactlistAmendment', attributes: { operation, identifierType: 'email', identifiers } } });
+    // Plain addresses may hold characters JSON must escape: each row is written by JSON.stringify.
+    const head = `{"data":{"type":"ContactlistAmendment","attributes":{"operation":${JSON.stringify(operation)},"identifierType":"email","identifiers":[`;
+    const body = streamJsonRows(head, identifiers, (identifier) => JSON.stringify(identifier), ']}}}');
     const response = await this.call('PATCH', `/audience-segments/${encodeURIComponent(segmentId)}/contact-list`, body, AmendmentResponseSchema);
     const { nbValidIdentifiers, nbInvalidIdentifiers } = response.data.attributes;
     const invalid = nbInvalidIdentifiers ?? 0;
@@ -81,14 +84,20 @@ export class CriteoClient {
     return { identifiers: numberOfIdentifiers ?? undefined, matches: numberOfMatches ?? undefined, matchRate: matchRate ?? undefined };
   }
 
-  private async call<S extends z.ZodType>(method: Method, path: string, body: string | undefined, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(method: Method, path: string, body: string | StreamedBody | undefined, schema: S): Promise<z.infer<S>> {
     const token = await this.options.token();
     await this.options.limiter.take();
+    const streamed = typeof body === 'object' ? body : undefined;
     const response = await send(this.options.http, {
       method,
       url: `${this.base}${path}`,
-      data: body,
-      headers: { Authorization: `Bearer ${token.value}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      data: streamed ? streamed.stream : body,
+      headers: {
+        Authorization: `Bearer ${token.value}`,
+        Accept: 'application/json',
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+        ...(streamed ? { 'Content-Length': String(streamed.length) } : {}),
+      },
     });
     const json = parseJson(response.data);
     if (response.status < 200 || response.status >= 300) throw this.statusError(response, json, token.generation);

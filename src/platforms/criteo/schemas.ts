@@ -64,11 +64,4 @@ export const StatisticsResponseSchema = z.looseObject({
 
 export const ErrorsEnvelopeSchema = z.looseObject({ errors: problems, warnings: problems });
 
-export const TokenResponseSchema = z.looseObject({
-  access_token: z.string().min(1),
-  expires_in: z.coerce.number().positive().optional(),
-  refresh_token: z.string().min(1).nullish(),
-  scope: z.string().optional(),
-});
 
-export const TokenErrorSchema = z.looseObject({ error: z.string(), error_description: z.string().nullish() });

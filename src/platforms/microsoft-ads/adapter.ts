@@ -1,3 +1,4 @@
+import { SingleFlight } from '../../core/single-flight';
 import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget } from '../../core/types';
 import type { AccountHeaders, MicrosoftAdsClient } from './client';
 
@@ -15,8 +16,8 @@ export const MICROSOFT_ADS_LIMITS: PlatformLimits = { maxBatchSize: 1_000, concu
 
 const APPLY_ACTION = { add: 'Add', remove: 'Remove', replace: 'Replace' } as const;
 
-/** Creations in flight in this process, so two exports of one segment make one list. */
-const creating = new Map<string, Promise<AudienceRef>>();
+/** Find-or-create in flight in this process, so two exports of one segment make one audience. */
+const resolving = new SingleFlight<AudienceRef>();
 
 /**
  * Microsoft Customer Match behind the engine's calls: one CustomerList per segment, named after it
@@ -46,11 +47,7 @@ export class MicrosoftAdsAdapter implements PlatformAdapter {
 
   resolveAudience(target: SegmentTarget): Promise<AudienceRef> {
     const key = `${this.accountKey()}\n${target.segmentName}`;
-    const pending = creating.get(key);
-    if (pending) return pending;
-    const resolution = this.findOrCreate(target.segmentName).finally(() => creating.delete(key));
-    creating.set(key, resolution);
-    return resolution;
+    return resolving.run(key, () => this.findOrCreate(target.segmentName));
   }
 
   async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: readonly string[]): Promise<BatchOutcome> {

@@ -58,11 +58,4 @@ export const AddAudiencesResponseSchema = z.looseObject({
 
 export const ApplyResponseSchema = z.looseObject({ PartialErrors: partialErrors });
 
-export const TokenResponseSchema = z.looseObject({
-  access_token: z.string().min(1),
-  expires_in: z.coerce.number().positive().optional(),
-  refresh_token: z.string().min(1).optional(),
-  scope: z.string().optional(),
-});
 
-export const TokenErrorSchema = z.looseObject({ error: z.string(), error_description: z.string().optional() });

@@ -1,4 +1,5 @@
 import { ExportError } from '../../core/errors';
+import { SingleFlight } from '../../core/single-flight';
 import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget } from '../../core/types';
 import type { SnapchatClient } from './client';
 
@@ -13,8 +14,8 @@ export const SNAPCHAT_LIMITS: PlatformLimits = { maxBatchSize: 100_000, concurre
 /** Per access token (reference §6); the limiter keeps a margin under it. */
 export const SNAPCHAT_REQUESTS_PER_SECOND = 10;
 
-/** Creations in flight in this process, so two exports of one segment name make one segment. */
-const creating = new Map<string, Promise<AudienceRef>>();
+/** Find-or-create in flight in this process, so two exports of one segment make one audience. */
+const resolving = new SingleFlight<AudienceRef>();
 
 /** Snapchat Customer Lists behind the engine's calls: add = POST, remove = DELETE, replace = all_users then add. */
 export class SnapchatAdapter implements PlatformAdapter {
@@ -42,11 +43,7 @@ export class SnapchatAdapter implements PlatformAdapter {
       return { id: segment.id, name: segment.name, accountKey };
     }
     const key = `${accountKey}\n${target.segmentName}`;
-    const pending = creating.get(key);
-    if (pending) return pending;
-    const resolution = this.findOrCreate(target.segmentName).finally(() => creating.delete(key));
-    creating.set(key, resolution);
-    return resolution;
+    return resolving.run(key, () => this.findOrCreate(target.segmentName));
   }
 
   async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: readonly string[]): Promise<BatchOutcome> {

@@ -2,6 +2,7 @@ import type { AxiosInstance, Method } from 'axios';
 import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
 import { errorCodeForStatus, parseJson, retryAfterMs, send } from '../../core/http';
+import { type StreamedBody, streamJsonRows } from '../../core/json-body';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
@@ -68,14 +69,20 @@ export class SnapchatClient {
     await this.call('DELETE', `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/all_users`, undefined, SegmentsEnvelopeSchema);
   }
 
-  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: string | Buffer | undefined, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: string | StreamedBody | undefined, schema: S): Promise<z.infer<S>> {
     const token = await this.options.token();
     await this.options.limiter.take();
+    const streamed = typeof body === 'object' ? body : undefined;
     const response = await send(this.options.http, {
       method,
       url,
-      data: body,
-      headers: { Authorization: `Bearer ${token.value}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      data: streamed ? streamed.stream : body,
+      headers: {
+        Authorization: `Bearer ${token.value}`,
+        Accept: 'application/json',
+        ...(body ? { 'Content-Type': 'application/json' } : {}),
+        ...(streamed ? { 'Content-Length': String(streamed.length) } : {}),
+      },
     });
     const json = parseJson(response.data);
     if (response.status < 200 || response.status >= 300) throw statusError(response.status, json, response.headers['retry-after'], token.generation);
@@ -96,27 +103,12 @@ export class SnapchatClient {
   }
 }
 
-const USERS_HEAD = Buffer.from(`{"users":[{"schema":["${EMAIL_SCHEMA}"],"data":[`);
-const USERS_TAIL = Buffer.from(']}]}');
-
 /**
- * The JSON for `/users`, written straight into one Buffer: 100,000 rows are ~7 MB, and building a
- * string first (then axios's Buffer copy of it) would hold that twice per request in flight.
- * Snapchat only ever receives SHA-256 hex, which needs no JSON escaping.
+ * The JSON for `/users`, streamed: 100,000 rows are ~7 MB. Snapchat only ever receives SHA-256
+ * hex, which needs no JSON escaping.
  */
-export function usersBody(hashes: readonly string[]): Buffer {
-  let size = USERS_HEAD.length + USERS_TAIL.length + Math.max(0, hashes.length - 1);
-  for (const hash of hashes) size += Buffer.byteLength(hash) + 4;
-  const body = Buffer.allocUnsafe(size);
-  let offset = USERS_HEAD.copy(body, 0);
-  hashes.forEach((hash, i) => {
-    if (i > 0) offset += body.write(',', offset, 'latin1');
-    offset += body.write('["', offset, 'latin1');
-    offset += body.write(hash, offset, 'utf8');
-    offset += body.write('"]', offset, 'latin1');
-  });
-  USERS_TAIL.copy(body, offset);
-  return body;
+export function usersBody(hashes: readonly string[]): StreamedBody {
+  return streamJsonRows(`{"users":[{"schema":["${EMAIL_SCHEMA}"],"data":[`, hashes, (hash) => `["${hash}"]`, ']}]}');
 }
 
 function firstSegment(items: z.infer<typeof SegmentsEnvelopeSchema>['segments']): Segment {

@@ -43,15 +43,7 @@ export const ErrorEnvelopeSchema = z.looseObject({
   msg: z.string().optional(),
 });
 
-export const TokenResponseSchema = z.looseObject({
-  access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  expires_in: z.coerce.number().positive().optional(),
-  refresh_token: z.string().min(1).optional(),
-  scope: z.string().optional(),
-});
 
-export const TokenErrorSchema = z.looseObject({ error: z.string(), error_description: z.string().optional() });
 
 /** Snapchat writes `SUCCESS` and `success` alike. */
 export function isSuccess(status: string | undefined): boolean {
