@@ -4,8 +4,9 @@
  * 1. Starts the platform sandbox in this process (port 8787, or a free port when that is taken).
  * 2. Rebuilds the disposable Node-RED user directory `.demo/`: settings.js, a package.json that depends
  *    on this package, a node_modules symlink to the repository (so Node-RED loads it like an installed
- *    module), and flows.json + flows_cred.json seeded from examples/snapchat-export.json with the
- *    sandbox's URL, test credentials and the privacy consent ticked.
+ *    module), and flows.json + flows_cred.json seeded from the three examples (snapchat-export.json,
+ *    microsoft-ads-export.json, criteo-export.json), one tab each, with the sandbox's URL, test
+ *    credentials and accounts, and the privacy consent ticked.
  * 3. Runs Node-RED (the devDependency) on `.demo/` as a child process and says where to click.
  * Ctrl-C stops both.
  */
@@ -14,21 +15,80 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { startSandbox, SNAPCHAT_SANDBOX } from '../src/sandbox';
+import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX, startSandbox } from '../src/sandbox';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, '.demo');
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string };
-const EXAMPLE = path.join(ROOT, 'examples', 'snapchat-export.json');
 const RED_JS = path.join(ROOT, 'node_modules', 'node-red', 'red.js');
 const HOST = '127.0.0.1';
 const SANDBOX_PORT = 8787;
 const DEFAULT_UI_PORT = 1880;
-const TAB_ID = 'a1e5c0de000000ff';
-const TAB_LABEL = 'Audience export demo';
-const NODE_TYPES = ['snapchat-connection', 'snapchat-audience'];
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+/** One demo tab: an example flow and what the sandbox needs in its connection and export node. */
+interface Demo {
+  readonly example: string;
+  readonly tabId: string;
+  readonly tabLabel: string;
+  readonly connectionType: string;
+  readonly exportType: string;
+  /** Sandbox credentials for the connection (flows_cred.json). */
+  readonly credentials: Record<string, string>;
+  /** Properties set on the connection besides consent and the two base URLs. */
+  readonly connection: Record<string, unknown>;
+  /** Properties set on the export node (the sandbox's accounts). */
+  readonly exporter: Record<string, unknown>;
+}
+
+const DEMOS: readonly Demo[] = [
+  {
+    example: 'snapchat-export.json',
+    tabId: 'a1e5c0de000000ff',
+    tabLabel: 'Snapchat export demo',
+    connectionType: 'snapchat-connection',
+    exportType: 'snapchat-audience',
+    credentials: {
+      clientId: SNAPCHAT_SANDBOX.clientId,
+      clientSecret: SNAPCHAT_SANDBOX.clientSecret,
+      refreshToken: SNAPCHAT_SANDBOX.refreshToken,
+    },
+    connection: {},
+    exporter: { adAccountId: SNAPCHAT_SANDBOX.adAccountId },
+  },
+  {
+    example: 'microsoft-ads-export.json',
+    tabId: 'c3a0d5ad000000ff',
+    tabLabel: 'Microsoft Ads export demo',
+    connectionType: 'microsoft-ads-connection',
+    exportType: 'microsoft-ads-audience',
+    credentials: {
+      clientId: MICROSOFT_ADS_SANDBOX.clientId,
+      clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret,
+      refreshToken: MICROSOFT_ADS_SANDBOX.refreshToken,
+      developerToken: MICROSOFT_ADS_SANDBOX.developerToken,
+    },
+    connection: { tenant: MICROSOFT_ADS_SANDBOX.tenant },
+    exporter: { customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId },
+  },
+  {
+    example: 'criteo-export.json',
+    tabId: 'd4c71e00000000ff',
+    tabLabel: 'Criteo export demo',
+    connectionType: 'criteo-connection',
+    exportType: 'criteo-audience',
+    credentials: {
+      clientId: CRITEO_SANDBOX.clientId,
+      clientSecret: CRITEO_SANDBOX.clientSecret,
+      refreshToken: CRITEO_SANDBOX.refreshToken,
+    },
+    connection: { grantType: 'client_credentials', apiVersion: CRITEO_SANDBOX.apiVersion },
+    exporter: { advertiserId: CRITEO_SANDBOX.advertiserId },
+  },
+];
+
+const NODE_TYPES = DEMOS.flatMap((demo) => [demo.connectionType, demo.exportType]);
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -127,34 +187,37 @@ module.exports = {
 }
 
 function seedFlows(sandboxUrl: string): void {
-  const example = JSON.parse(fs.readFileSync(EXAMPLE, 'utf8')) as FlowNode[];
-  const tab: FlowNode = {
-    id: TAB_ID,
-    type: 'tab',
-    label: TAB_LABEL,
-    disabled: false,
-    info: `Seeded by \`npm start\` from examples/snapchat-export.json, pointed at the local sandbox (${sandboxUrl}). Rebuilt on every start.`,
-  };
+  const flows: FlowNode[] = [];
   const credentials: Record<string, Record<string, string>> = {};
-  const nodes = example.map((original): FlowNode => {
-    const node: FlowNode = { ...original };
-    if (node.type === 'snapchat-connection') {
-      node.consent = true;
-      node.authBaseUrl = sandboxUrl;
-      node.apiBaseUrl = sandboxUrl;
-      credentials[node.id] = {
-        clientId: SNAPCHAT_SANDBOX.clientId,
-        clientSecret: SNAPCHAT_SANDBOX.clientSecret,
-        refreshToken: SNAPCHAT_SANDBOX.refreshToken,
-      };
-      return node; // config nodes stay global (no z)
+  for (const demo of DEMOS) {
+    const file = path.join(ROOT, 'examples', demo.example);
+    const example = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
+    flows.push({
+      id: demo.tabId,
+      type: 'tab',
+      label: demo.tabLabel,
+      disabled: false,
+      info: `Seeded by \`npm start\` from examples/${demo.example}, pointed at the local sandbox (${sandboxUrl}). Rebuilt on every start.`,
+    });
+    let connections = 0;
+    for (const original of example) {
+      const node: FlowNode = { ...original };
+      if (node.type === demo.connectionType) {
+        Object.assign(node, demo.connection, { consent: true, authBaseUrl: sandboxUrl, apiBaseUrl: sandboxUrl });
+        credentials[node.id] = { ...demo.credentials };
+        connections += 1;
+        flows.push(node); // config nodes stay global (no z)
+        continue;
+      }
+      if (node.type === demo.exportType) Object.assign(node, demo.exporter);
+      node.z = demo.tabId;
+      flows.push(node);
     }
-    if (node.type === 'snapchat-audience') node.adAccountId = SNAPCHAT_SANDBOX.adAccountId;
-    node.z = TAB_ID;
-    return node;
-  });
-  if (Object.keys(credentials).length === 0) throw new Error(`${path.relative(ROOT, EXAMPLE)} has no snapchat-connection node`);
-  fs.writeFileSync(path.join(DEMO_DIR, 'flows.json'), `${JSON.stringify([tab, ...nodes], null, 4)}\n`);
+    if (connections === 0) throw new Error(`${path.relative(ROOT, file)} has no ${demo.connectionType} node`);
+  }
+  const ids = new Set(flows.map((node) => node.id));
+  if (ids.size !== flows.length) throw new Error('the examples share node ids; each example needs its own');
+  fs.writeFileSync(path.join(DEMO_DIR, 'flows.json'), `${JSON.stringify(flows, null, 4)}\n`);
   fs.writeFileSync(path.join(DEMO_DIR, 'flows_cred.json'), `${JSON.stringify(credentials, null, 4)}\n`);
 }
 
@@ -207,7 +270,7 @@ async function main(): Promise<void> {
 
   say();
   say('The demo is disposable: .demo/ (flows, credentials, sync state) is rebuilt on every `npm start`.');
-  say(`Snapchat sandbox running at ${sandbox.url}`);
+  say(`Sandbox (Snapchat, Microsoft Advertising, Criteo) running at ${sandbox.url}`);
   say('Starting Node-RED ...');
   say();
 
@@ -246,9 +309,10 @@ async function main(): Promise<void> {
   const missing = await missingTypes(editorUrl);
   say();
   say('------------------------------------------------------------------------');
-  say(`  Open http://${HOST}:${uiPort}, press the button on 'Export now'`);
-  say(`  (tab '${TAB_LABEL}'); the debug sidebar shows the batch results and the summary.`);
-  say(`  Snapchat sandbox: ${sandbox.url}`);
+  say(`  Open http://${HOST}:${uiPort}, press the button on 'Export now' on any of the tabs`);
+  say(`  ${DEMOS.map((demo) => `'${demo.tabLabel}'`).join(', ')};`);
+  say('  the debug sidebar shows the batch results and the summary.');
+  say(`  Sandbox: ${sandbox.url}`);
   if (missing.length > 0) {
     say(`  Not built yet: ${missing.join(', ')} (dist/nodes/<type>.js missing); Node-RED waits for these types.`);
   }
