@@ -43,7 +43,7 @@ export class EncryptedRefreshTokenFile implements RefreshTokenStore {
     const data = Buffer.concat([cipher.update(refreshToken, 'utf8'), cipher.final()]);
     const record = { origin: this.origin, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
     await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.tmp`;
+    const temporary = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
     await fs.writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
     await fs.rename(temporary, this.file);
   }

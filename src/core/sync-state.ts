@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isSha256Hex, sha256Hex } from './email';
@@ -31,6 +31,18 @@ const HASH_BYTES = 32;
 /** The form an identifier takes in the state: its own value if already a hash, else its SHA-256. */
 export function stateIdentifier(identifier: string): string {
   return isSha256Hex(identifier) ? identifier : sha256Hex(identifier);
+}
+
+/** One store per directory in a process, so index updates from concurrent exports are serialised. */
+const stores = new Map<string, FileSyncStateStore>();
+
+export function stateStoreFor(directory: string): FileSyncStateStore {
+  let store = stores.get(directory);
+  if (!store) {
+    store = new FileSyncStateStore(directory);
+    stores.set(directory, store);
+  }
+  return store;
 }
 
 export class FileSyncStateStore implements SyncStateStore {
@@ -102,7 +114,8 @@ export class FileSyncStateStore implements SyncStateStore {
   private async writeAtomically(file: string, data: Buffer): Promise<void> {
     try {
       await fs.mkdir(this.directory, { recursive: true });
-      const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+      // Unique per write: two exports saving at the same moment must not share a temp file.
+      const temporary = `${file}.${randomUUID()}.tmp`;
       await fs.writeFile(temporary, data, { mode: 0o600 });
       await fs.rename(temporary, file);
     } catch {

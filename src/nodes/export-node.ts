@@ -4,7 +4,7 @@ import type { EmailEncoding } from '../core/email';
 import { ExportError, toExportError } from '../core/errors';
 import { type ExportSummary, runExport } from '../core/export-run';
 import { PartsGatherer } from '../core/parts-gatherer';
-import { FileSyncStateStore } from '../core/sync-state';
+import { stateStoreFor } from '../core/sync-state';
 import type { PlatformAdapter, PlatformName } from '../core/types';
 import { describeIssues, type ExportBase, exportBaseSchema, SegmentInputSchema } from './config-schemas';
 import type { ConnectionNode, PlatformSession } from './connection-node';
@@ -119,7 +119,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         emailField: settingsBase.emailField,
         consentField: settingsBase.consentField || undefined,
         encoding: descriptor.encoding?.(platformSettings) ?? 'sha256',
-        state: new FileSyncStateStore(path.join(dataDirectory(RED), 'state')),
+        state: stateStoreFor(path.join(dataDirectory(RED), 'state')),
         retry: retryPolicy(RED),
         assertAllowed: () => adapterResult.connection.assertAllowed(),
         onAuthExpired: (error) => adapterResult.session.tokens.invalidate(error.tokenGeneration),

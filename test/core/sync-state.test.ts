@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { sha256Hex } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
-import { FileSyncStateStore } from '../../src/core/sync-state';
+import { FileSyncStateStore, stateStoreFor } from '../../src/core/sync-state';
 
 describe('mirror state store', () => {
   const key = { platform: 'snapchat' as const, accountKey: 'acct', audienceId: '123' };
@@ -43,5 +43,17 @@ describe('mirror state store', () => {
     const [file] = await fs.readdir(dir);
     await fs.appendFile(path.join(dir, file), 'x');
     await assert.rejects(store.load(key), (error: unknown) => error instanceof ExportError && error.code === 'state_io');
+  });
+});
+
+describe('mirror state store under concurrent exports', () => {
+  it('keeps every name resolution when many exports remember at once, through the shared per-directory store', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
+    // Separate lookups (as separate export nodes make them) get the same store.
+    await Promise.all(Array.from({ length: 20 }, (_, i) => stateStoreFor(dir).rememberAudience('snapchat', 'acct', `Segment ${i}`, `id-${i}`)));
+    for (let i = 0; i < 20; i++) assert.equal(await stateStoreFor(dir).recallAudience('snapchat', 'acct', `Segment ${i}`), `id-${i}`);
+    const key = { platform: 'criteo' as const, accountKey: 'a', audienceId: '1' };
+    await Promise.all(Array.from({ length: 10 }, () => stateStoreFor(dir).save(key, [sha256Hex('a@example.com')], 1)));
+    assert.equal((await stateStoreFor(dir).load(key))?.size, 1);
   });
 });
