@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance, type AxiosResponse, isAxiosError } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse, isAxiosError, type Method } from 'axios';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { ExportError } from './errors';
@@ -30,6 +30,29 @@ export async function send(client: AxiosInstance, config: Parameters<AxiosInstan
   } catch (thrown) {
     throw networkError(thrown);
   }
+}
+
+/** A JSON body: text, or rows streamed with their exact length. */
+export type JsonBody = string | { readonly stream: NodeJS.ReadableStream; readonly length: number };
+
+/** Send JSON (or nothing) with the given headers; streamed bodies go out with their Content-Length. */
+export function sendJson(
+  client: AxiosInstance,
+  request: { readonly method: Method; readonly url: string; readonly body?: JsonBody; readonly headers: Record<string, string> },
+): Promise<AxiosResponse<string>> {
+  const { body } = request;
+  const streamed = typeof body === 'object' ? body : undefined;
+  return send(client, {
+    method: request.method,
+    url: request.url,
+    data: streamed ? streamed.stream : body,
+    headers: {
+      Accept: 'application/json',
+      ...request.headers,
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+      ...(streamed ? { 'Content-Length': String(streamed.length) } : {}),
+    },
+  });
 }
 
 export function networkError(thrown: unknown): ExportError {

@@ -1,8 +1,8 @@
 import type { AxiosInstance, AxiosResponse, Method } from 'axios';
 import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
-import { errorCodeForStatus, parseJson, send } from '../../core/http';
-import { type StreamedBody, streamJsonRows } from '../../core/json-body';
+import { errorCodeForStatus, type JsonBody, parseJson, sendJson } from '../../core/http';
+import { streamJsonRows } from '../../core/json-body';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
@@ -84,21 +84,10 @@ export class CriteoClient {
     return { identifiers: numberOfIdentifiers ?? undefined, matches: numberOfMatches ?? undefined, matchRate: matchRate ?? undefined };
   }
 
-  private async call<S extends z.ZodType>(method: Method, path: string, body: string | StreamedBody | undefined, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(method: Method, path: string, body: JsonBody | undefined, schema: S): Promise<z.infer<S>> {
     const token = await this.options.token();
     await this.options.limiter.take();
-    const streamed = typeof body === 'object' ? body : undefined;
-    const response = await send(this.options.http, {
-      method,
-      url: `${this.base}${path}`,
-      data: streamed ? streamed.stream : body,
-      headers: {
-        Authorization: `Bearer ${token.value}`,
-        Accept: 'application/json',
-        ...(body ? { 'Content-Type': 'application/json' } : {}),
-        ...(streamed ? { 'Content-Length': String(streamed.length) } : {}),
-      },
-    });
+    const response = await sendJson(this.options.http, { method, url: `${this.base}${path}`, body, headers: { Authorization: `Bearer ${token.value}` } });
     const json = parseJson(response.data);
     if (response.status < 200 || response.status >= 300) throw this.statusError(response, json, token.generation);
     const parsed = schema.safeParse(json);

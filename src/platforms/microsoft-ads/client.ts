@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { ExportError, type ErrorCode } from '../../core/errors';
-import { errorCodeForStatus, parseJsonKeepingBigIds, send } from '../../core/http';
+import { errorCodeForStatus, parseJsonKeepingBigIds, sendJson } from '../../core/http';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import {
@@ -100,17 +100,15 @@ export class MicrosoftAdsClient {
 
   private async call<S extends z.ZodType>(account: AccountHeaders, method: 'POST' | 'PUT' | 'DELETE', path: string, body: string, schema: S): Promise<z.infer<S>> {
     const token = await this.options.token();
-    const response = await send(this.options.http, {
+    const response = await sendJson(this.options.http, {
       method,
       url: `${this.base}${path}`,
-      data: body,
+      body,
       headers: {
         Authorization: `Bearer ${token.value}`,
         DeveloperToken: this.options.developerToken,
         CustomerId: account.customerId,
         CustomerAccountId: account.accountId,
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
       },
     });
     const json = parseJsonKeepingBigIds(response.data);

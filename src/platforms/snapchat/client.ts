@@ -1,7 +1,7 @@
 import type { AxiosInstance, Method } from 'axios';
 import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
-import { errorCodeForStatus, parseJson, retryAfterMs, send } from '../../core/http';
+import { errorCodeForStatus, type JsonBody, parseJson, retryAfterMs, sendJson } from '../../core/http';
 import { type StreamedBody, streamJsonRows } from '../../core/json-body';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
@@ -69,21 +69,10 @@ export class SnapchatClient {
     await this.call('DELETE', `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/all_users`, undefined, SegmentsEnvelopeSchema);
   }
 
-  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: string | StreamedBody | undefined, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: JsonBody | undefined, schema: S): Promise<z.infer<S>> {
     const token = await this.options.token();
     await this.options.limiter.take();
-    const streamed = typeof body === 'object' ? body : undefined;
-    const response = await send(this.options.http, {
-      method,
-      url,
-      data: streamed ? streamed.stream : body,
-      headers: {
-        Authorization: `Bearer ${token.value}`,
-        Accept: 'application/json',
-        ...(body ? { 'Content-Type': 'application/json' } : {}),
-        ...(streamed ? { 'Content-Length': String(streamed.length) } : {}),
-      },
-    });
+    const response = await sendJson(this.options.http, { method, url, body, headers: { Authorization: `Bearer ${token.value}` } });
     const json = parseJson(response.data);
     if (response.status < 200 || response.status >= 300) throw statusError(response.status, json, response.headers['retry-after'], token.generation);
     const parsed = schema.safeParse(json);
