@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'invalid_config' // a node setting is missing or malformed
   | 'invalid_input' // msg.payload / msg.segment unusable
   | 'consent_required' // the connection's "I agree" box is not ticked
+  | 'approval_required' // an administrator has not approved this export node (as configured now)
   | 'segment_too_large' // more profiles than maxProfiles
   | 'reauth_required' // the refresh token was refused (invalid_grant)
   | 'auth_failed' // client id/secret refused, or the token endpoint failed

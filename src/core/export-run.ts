@@ -74,7 +74,7 @@ export interface ExportRequest {
   readonly state: SyncStateStore;
   readonly retry: RetryPolicy;
   /** Throws when nothing may be sent (consent gate, approval); checked before any request. */
-  readonly assertAllowed?: () => void;
+  readonly assertAllowed?: () => void | Promise<void>;
   /** Drop a refused access token so the retry gets a fresh one. */
   readonly onAuthExpired?: (error: ExportError) => void;
   readonly onBatch?: (report: BatchReport) => void;
@@ -84,6 +84,7 @@ export interface ExportRequest {
 /** Errors after which sending more batches cannot succeed: stop and say why. */
 const FATAL: ReadonlySet<ErrorCode> = new Set([
   'consent_required',
+  'approval_required',
   'reauth_required',
   'auth_failed',
   'auth_expired',
@@ -137,7 +138,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
 
     if (request.dryRun) return finish('completed', await dryRun(request, segmentName, summary, segment));
 
-    request.assertAllowed?.();
+    await request.assertAllowed?.();
     const retryHooks = { onAuthExpired: request.onAuthExpired };
     const resolved = await withRetry(() => request.adapter.resolveAudience({ segmentName }), request.retry, retryHooks);
     if (!resolved.ok) return finish('failed', resolved.error);

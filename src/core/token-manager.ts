@@ -14,6 +14,8 @@ export interface AccessToken {
   readonly value: string;
   /** Increases with every refresh; a 401 names the generation it saw so only stale tokens are refreshed. */
   readonly generation: number;
+  /** The scope the platform granted, when it said. */
+  readonly scope?: string;
 }
 
 /** Keeps a rotated refresh token across restarts (Node-RED does not persist run-time credential changes). */
@@ -94,7 +96,7 @@ export class TokenManager {
     const lifetimeMs = (grant.expiresInSeconds ?? this.options.defaultLifetimeSeconds ?? 3600) * 1000;
     // Refresh ahead of expiry by the skew, but never so early that a short-lived token is refreshed on every call.
     const skew = Math.min(this.options.skewMs ?? 60_000, lifetimeMs / 4);
-    const token: AccessToken = { value: grant.accessToken, generation: ++this.generation };
+    const token: AccessToken = { value: grant.accessToken, generation: ++this.generation, scope: grant.scope };
     this.current = { token, refreshAt: this.now() + lifetimeMs - skew };
     return token;
   }

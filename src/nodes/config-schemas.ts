@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExportError } from '../core/errors';
 import { isValidFieldPath } from '../core/field-path';
 
 /** Node properties arrive from flow files as the editor or a hand-written flow left them: coerce gently, reject what makes no sense. */
@@ -53,3 +54,13 @@ export const SegmentInputSchema = z.union([
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
 }
+
+/** Parse an admin endpoint's query (the audience picker's ids); a bad one is an `invalid_input` error. */
+export function parseAdminQuery<T>(schema: z.ZodType<T>, query: unknown): T {
+  const parsed = schema.safeParse(query);
+  if (!parsed.success) throw new ExportError('invalid_input', describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** A required id in an admin query. */
+export const queryId = (name: string) => z.string({ message: `${name} is required` }).trim().min(1, `${name} is required`).max(100);

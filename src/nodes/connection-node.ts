@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import { ExportError } from '../core/errors';
 import { EncryptedRefreshTokenFile } from '../core/secret-store';
-import type { RefreshTokenStore, TokenManager } from '../core/token-manager';
+import type { RefreshTokenStore, TokenGrant, TokenManager } from '../core/token-manager';
+import type { AxiosInstance } from 'axios';
+import { registerAdminApi } from './admin-api';
 import { type ConnectionBase, ConnectionBaseSchema, describeIssues } from './config-schemas';
 import type { CredentialDefinition, NodeConfig, NodeRedApi, RuntimeNode } from './red-types';
 import { dataDirectory } from './runtime-settings';
@@ -12,8 +14,26 @@ export interface PlatformSession {
   readonly tokens: TokenManager;
 }
 
+/** An audience as the editor's picker lists it. */
+export interface AudienceChoice {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** What the admin endpoints need of a platform: sign-in, identity, audiences. */
+export interface ConnectionAdmin<Settings, Session extends PlatformSession> {
+  /** The consent page; undefined when the connection does not sign in (Criteo client credentials). */
+  authorizeUrl(settings: Settings, params: { clientId: string; redirectUri: string; state: string }): string | undefined;
+  exchangeCode(http: AxiosInstance, settings: Settings, client: { clientId: string; clientSecret: string }, code: string, redirectUri: string): Promise<TokenGrant>;
+  /** Who the connection is authenticated as, in a few non-personal words. */
+  identify(session: Session, settings: Settings): Promise<string>;
+  /** The account's audiences; `query` holds the export's ids (ad account, customer and account, advertiser). */
+  audiences(session: Session, query: Readonly<Record<string, unknown>>): Promise<AudienceChoice[]>;
+}
+
 export interface ConnectionDescriptor<Settings, Session extends PlatformSession> {
   readonly type: string;
+  readonly admin: ConnectionAdmin<NoInfer<Settings>, NoInfer<Session>>;
   readonly credentials: Record<string, CredentialDefinition>;
   /** The platform's own properties (base URLs, tenant, …) with their defaults. */
   readonly settingsSchema: z.ZodType<Settings>;
@@ -28,21 +48,35 @@ export interface ConnectionDescriptor<Settings, Session extends PlatformSession>
 }
 
 /** A deployed connection config node, as the export nodes see it. */
-export interface ConnectionNode<Session extends PlatformSession> extends RuntimeNode {
+export interface ConnectionNode<Session extends PlatformSession, Settings = unknown> extends RuntimeNode {
   readonly base: ConnectionBase;
+  /** The platform settings, when valid. */
+  readonly settings?: Settings;
+  /** The credentials changed (sign-in): read them again and start a new session. */
+  reloadCredentials(): void;
   /** Throws an ExportError when the connection may not send anything. */
   assertAllowed(): void;
   /** The platform session (token, client), opened on first use. */
   session(): Session;
 }
 
+/** Connection types by name, for the admin endpoints. */
+const descriptors = new Map<string, ConnectionDescriptor<unknown, PlatformSession>>();
+
+export function connectionDescriptor(type: string): ConnectionDescriptor<unknown, PlatformSession> | undefined {
+  return descriptors.get(type);
+}
+
 export function registerConnectionNode<Settings, Session extends PlatformSession>(RED: NodeRedApi, descriptor: ConnectionDescriptor<Settings, Session>): void {
+  descriptors.set(descriptor.type, descriptor as unknown as ConnectionDescriptor<unknown, PlatformSession>);
+  registerAdminApi(RED);
   function ConnectionNodeConstructor(this: RuntimeNode, config: NodeConfig): void {
     RED.nodes.createNode(this, config);
-    const node = this as ConnectionNode<Session> & { base: ConnectionBase; configError?: string };
+    const node = this as ConnectionNode<Session, Settings> & { base: ConnectionBase; settings?: Settings; configError?: string };
     const base = ConnectionBaseSchema.safeParse(config);
     const settings = descriptor.settingsSchema.safeParse(config);
     node.base = base.success ? base.data : ConnectionBaseSchema.parse({});
+    node.settings = settings.success ? settings.data : undefined;
     node.configError = [base, settings].flatMap((r) => (r.success ? [] : [describeIssues(r.error)])).join('; ') || undefined;
     let session: Session | undefined;
 
@@ -51,6 +85,11 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
         throw new ExportError('consent_required', 'The connection\'s data privacy and compliance terms are not accepted ("I agree" is not ticked): nothing was sent');
       }
       if (node.configError) throw new ExportError('invalid_config', `The connection is misconfigured: ${node.configError}`);
+    };
+
+    node.reloadCredentials = () => {
+      node.credentials = { ...(RED.nodes.getCredentials?.(node.id) ?? node.credentials ?? {}) };
+      session = undefined;
     };
 
     // Opening a session sends nothing (a dry run plans with it offline); the consent gate sits in
@@ -73,7 +112,7 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
 }
 
 /** Rotated refresh tokens go to `<data dir>/tokens/<connection id>.json`, encrypted with the client secret. */
-function tokenStoreFor(RED: NodeRedApi, connectionId: string, credentials: Readonly<Record<string, string | undefined>>): RefreshTokenStore | undefined {
+export function tokenStoreFor(RED: NodeRedApi, connectionId: string, credentials: Readonly<Record<string, string | undefined>>): RefreshTokenStore | undefined {
   const { clientSecret, refreshToken } = credentials;
   if (!clientSecret || !refreshToken) return undefined;
   const file = path.join(dataDirectory(RED), 'tokens', `${connectionId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);

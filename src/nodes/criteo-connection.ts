@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CRITEO_DEFAULTS, CriteoConnection } from '../platforms/criteo';
-import { baseUrl } from './config-schemas';
+import { CRITEO_DEFAULTS, CriteoConnection, criteoAuthorizeUrl, exchangeCriteoCode } from '../platforms/criteo';
+import { baseUrl, parseAdminQuery } from './config-schemas';
 import { registerConnectionNode } from './connection-node';
 import type { NodeRedApi } from './red-types';
 
@@ -17,10 +17,23 @@ const SettingsSchema = z.object({
 });
 
 export = function register(RED: NodeRedApi): void {
-  registerConnectionNode(RED, {
+  registerConnectionNode<z.output<typeof SettingsSchema>, CriteoConnection>(RED, {
     type: 'criteo-connection',
     credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' }, refreshToken: { type: 'password' } },
     settingsSchema: SettingsSchema,
+    admin: {
+      // Client-credentials apps have nobody to sign in.
+      authorizeUrl: (settings, params) => (settings.grantType === 'authorization_code' ? criteoAuthorizeUrl(settings.authBaseUrl, params) : undefined),
+      exchangeCode: (http, settings, client, code, redirectUri) => exchangeCriteoCode(http, { authBaseUrl: settings.authBaseUrl, ...client }, code, redirectUri),
+      identify: async (session) => {
+        const me = await session.client.me();
+        return [me.name ?? 'Criteo application', me.organizationId ? `(organization ${me.organizationId})` : ''].filter(Boolean).join(' ');
+      },
+      audiences: async (session, query) => {
+        const { advertiserId } = parseAdminQuery(z.object({ advertiserId: z.string().trim().regex(/^\d*$/, 'advertiserId must be a numeric id').optional() }), query);
+        return (await session.client.searchContactLists(advertiserId || undefined)).map((segment) => ({ id: segment.id, name: segment.attributes.name }));
+      },
+    },
     open: ({ settings, credentials, assertAllowed, tokenStore }) =>
       new CriteoConnection({
         ...settings,

@@ -6,6 +6,7 @@ import { type ExportSummary, runExport } from '../core/export-run';
 import { PartsGatherer } from '../core/parts-gatherer';
 import { stateStoreFor } from '../core/sync-state';
 import type { PlatformAdapter, PlatformName } from '../core/types';
+import { approvalFingerprint, assertApproved } from './approvals';
 import { describeIssues, type ExportBase, exportBaseSchema, SegmentInputSchema } from './config-schemas';
 import type { ConnectionNode, PlatformSession } from './connection-node';
 import type { DoneFunction, NodeConfig, NodeMessage, NodeRedApi, RuntimeNode, SendFunction } from './red-types';
@@ -44,6 +45,8 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
     const config: Config<Settings> | undefined = base.success && settings.success ? { base: base.data, settings: settings.data } : undefined;
     const configError = [base, settings].flatMap((r) => (r.success ? [] : [describeIssues(r.error)])).join('; ');
     if (!config) status.invalidConfig();
+    // What an approval must match (DESIGN §6); the admin endpoint reads it for the editor's badge.
+    (node as RuntimeNode & { fingerprint?: string }).fingerprint = approvalFingerprint(nodeConfig);
 
     // Runs are queued: two exports of one node must not race on the same mirror state.
     let queue: Promise<void> = Promise.resolve();
@@ -121,7 +124,10 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         encoding: descriptor.encoding?.(platformSettings) ?? 'sha256',
         state: stateStoreFor(path.join(dataDirectory(RED), 'state')),
         retry: retryPolicy(RED),
-        assertAllowed: () => adapterResult.connection.assertAllowed(),
+        assertAllowed: async () => {
+          adapterResult.connection.assertAllowed();
+          await assertApproved(RED, nodeConfig, adapterResult.connection.base.scope);
+        },
         onAuthExpired: (error) => adapterResult.session.tokens.invalidate(error.tokenGeneration),
         onBatch,
       });

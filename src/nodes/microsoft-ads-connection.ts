@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MICROSOFT_ADS_DEFAULTS, MicrosoftAdsConnection } from '../platforms/microsoft-ads';
-import { baseUrl } from './config-schemas';
+import { exchangeMicrosoftCode, MICROSOFT_ADS_DEFAULTS, MicrosoftAdsConnection, microsoftAuthorizeUrl } from '../platforms/microsoft-ads';
+import { baseUrl, parseAdminQuery, queryId } from './config-schemas';
 import { registerConnectionNode } from './connection-node';
 import type { NodeRedApi } from './red-types';
 
@@ -20,10 +20,23 @@ const SettingsSchema = z.object({
 const ThrottleWaitSchema = z.number().int().min(0).default(60_000);
 
 export = function register(RED: NodeRedApi): void {
-  registerConnectionNode(RED, {
+  registerConnectionNode<z.output<typeof SettingsSchema>, MicrosoftAdsConnection>(RED, {
     type: 'microsoft-ads-connection',
     credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' }, refreshToken: { type: 'password' }, developerToken: { type: 'password' } },
     settingsSchema: SettingsSchema,
+    admin: {
+      authorizeUrl: (settings, params) => microsoftAuthorizeUrl(settings, params),
+      exchangeCode: (http, settings, client, code, redirectUri) => exchangeMicrosoftCode(http, { ...settings, ...client }, code, redirectUri),
+      // Listing customers needs the Customer Management service: the granted scope says enough for a test.
+      identify: async (session, settings) => {
+        const token = await session.tokens.get();
+        return `Microsoft Advertising ${settings.environment}, tenant ${settings.tenant}${token.scope ? `, scope ${token.scope}` : ''}`;
+      },
+      audiences: async (session, query) => {
+        const account = parseAdminQuery(z.object({ customerId: queryId('customerId'), accountId: queryId('accountId') }), query);
+        return (await session.client.queryAudiences(account, null)).map((audience) => ({ id: audience.Id, name: audience.Name }));
+      },
+    },
     open: ({ settings, credentials, assertAllowed, tokenStore, runtimeSettings }) =>
       new MicrosoftAdsConnection({
         ...settings,

@@ -46,12 +46,41 @@ export interface CredentialDefinition {
   readonly type: 'text' | 'password';
 }
 
+/** The slice of an Express request the admin endpoints read (`user` is set by Node-RED under adminAuth). */
+export interface AdminRequest {
+  readonly params: Record<string, string>;
+  readonly query: Record<string, unknown>;
+  readonly body: unknown;
+  readonly user?: { readonly username?: string; readonly permissions?: unknown };
+}
+
+export interface AdminResponse {
+  status(code: number): AdminResponse;
+  json(body: unknown): void;
+  type(contentType: string): AdminResponse;
+  set(field: string, value: string): AdminResponse;
+  send(body: string): void;
+}
+
+export type AdminNext = (error?: unknown) => void;
+export type AdminHandler = (req: AdminRequest, res: AdminResponse, next: AdminNext) => void;
+
+export interface AdminApp {
+  get(path: string, ...handlers: AdminHandler[]): void;
+  post(path: string, ...handlers: AdminHandler[]): void;
+}
+
 export interface NodeRedApi {
   nodes: {
     createNode(node: RuntimeNode, config: NodeConfig): void;
     registerType(type: string, constructor: (this: RuntimeNode, config: NodeConfig) => void, options?: { credentials?: Record<string, CredentialDefinition> }): void;
     getNode(id: string): RuntimeNode | null;
+    getCredentials?(id: string): Record<string, string | undefined> | undefined;
+    addCredentials?(id: string, credentials: Record<string, string | undefined>): Promise<void> | void;
   };
+  /** Node-RED's admin Express app (absent in some embeddings, e.g. httpAdminRoot: false). */
+  httpAdmin?: AdminApp;
+  auth?: { needsPermission(permission: string): AdminHandler };
   settings: {
     readonly userDir?: string;
     readonly [key: string]: unknown;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SNAPCHAT_DEFAULTS, SnapchatConnection } from '../platforms/snapchat';
-import { baseUrl } from './config-schemas';
+import { exchangeSnapchatCode, SNAPCHAT_DEFAULTS, SnapchatConnection, snapchatAuthorizeUrl } from '../platforms/snapchat';
+import { baseUrl, parseAdminQuery, queryId } from './config-schemas';
 import { registerConnectionNode } from './connection-node';
 import type { NodeRedApi } from './red-types';
 
@@ -10,10 +10,22 @@ const SettingsSchema = z.object({
 });
 
 export = function register(RED: NodeRedApi): void {
-  registerConnectionNode(RED, {
+  registerConnectionNode<z.output<typeof SettingsSchema>, SnapchatConnection>(RED, {
     type: 'snapchat-connection',
     credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' }, refreshToken: { type: 'password' } },
     settingsSchema: SettingsSchema,
+    admin: {
+      authorizeUrl: (settings, params) => snapchatAuthorizeUrl(settings.authBaseUrl, params),
+      exchangeCode: (http, settings, client, code, redirectUri) => exchangeSnapchatCode(http, { authBaseUrl: settings.authBaseUrl, ...client }, code, redirectUri),
+      identify: async (session) => {
+        const me = await session.client.me();
+        return [me.displayName ?? 'Snapchat user', me.organizationId ? `(organization ${me.organizationId})` : ''].filter(Boolean).join(' ');
+      },
+      audiences: async (session, query) => {
+        const { adAccountId } = parseAdminQuery(z.object({ adAccountId: queryId('adAccountId') }), query);
+        return (await session.client.listSegments(adAccountId)).map((segment) => ({ id: segment.id, name: segment.name }));
+      },
+    },
     open: ({ settings, credentials, assertAllowed, tokenStore }) =>
       new SnapchatConnection({
         ...settings,

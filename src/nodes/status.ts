@@ -46,7 +46,7 @@ export class ExportStatus {
         return this.set({ fill: 'grey', shape: 'ring', text: this.t(summary.error?.code === 'segment_too_large' ? 'tooLarge' : 'skipped') });
       case 'failed': {
         const code = summary.error?.code;
-        const key = code === 'reauth_required' ? 'reauthenticate' : code === 'consent_required' ? 'consentRequired' : 'failed';
+        const key = code === 'reauth_required' ? 'reauthenticate' : code === 'consent_required' ? 'consentRequired' : code === 'approval_required' ? 'approvalRequired' : 'failed';
         return this.set({ fill: 'red', shape: 'ring', text: this.t(key, { code: code ?? 'internal' }) });
       }
     }

@@ -10,6 +10,7 @@ import {
   AmendmentResponseSchema,
   CreateResponseSchema,
   ErrorsEnvelopeSchema,
+  MeResponseSchema,
   type Problem,
   SearchResponseSchema,
   type Segment,
@@ -32,6 +33,12 @@ export class CriteoClient {
 
   constructor(private readonly options: CriteoClientOptions) {
     this.base = `${options.apiBaseUrl.replace(/\/+$/, '')}/${encodeURIComponent(options.apiVersion)}/marketing-solutions`;
+  }
+
+  /** The application the token belongs to (name and organisation). */
+  async me(): Promise<{ name?: string; organizationId?: string }> {
+    const response = await this.call('GET', '/me', undefined, MeResponseSchema);
+    return { name: response.data.attributes?.name ?? undefined, organizationId: response.data.attributes?.organizationId ?? undefined };
   }
 
   /** Every contact-list segment (of the advertiser when given), page by page. */

@@ -1,4 +1,4 @@
 export { CRITEO_LIMITS, CriteoAdapter, type CriteoAudienceSettings } from './adapter';
 export { CriteoClient } from './client';
 export { CRITEO_DEFAULTS, CriteoConnection, type CriteoConnectionSettings } from './connection';
-export { type CriteoGrantType, requestCriteoToken } from './oauth';
+export { criteoAuthorizeUrl, exchangeCriteoCode, type CriteoGrantType, requestCriteoToken } from './oauth';

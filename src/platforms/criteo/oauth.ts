@@ -24,3 +24,20 @@ export function requestCriteoToken(http: AxiosInstance, settings: CriteoOAuthSet
 
   return requestTokenGrant(http, 'Criteo', `${settings.authBaseUrl.replace(/\/+$/, '')}/oauth2/token`, { ...grant, client_id: settings.clientId, client_secret: settings.clientSecret });
 }
+
+/** Criteo's consent page for the authorization-code grant (no scopes). */
+export function criteoAuthorizeUrl(authBaseUrl: string, params: { clientId: string; redirectUri: string; state: string }): string {
+  const query = new URLSearchParams({ response_type: 'code', client_id: params.clientId, redirect_uri: params.redirectUri, state: params.state });
+  return `${authBaseUrl.replace(/\/+$/, '')}/oauth2?${query.toString()}`;
+}
+
+/** Authorization-code grant, for the editor's sign-in. */
+export function exchangeCriteoCode(http: AxiosInstance, settings: Pick<CriteoOAuthSettings, 'authBaseUrl' | 'clientId' | 'clientSecret'>, code: string, redirectUri: string): Promise<TokenGrant> {
+  return requestTokenGrant(http, 'Criteo', `${settings.authBaseUrl.replace(/\/+$/, '')}/oauth2/token`, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    client_id: settings.clientId,
+    client_secret: settings.clientSecret,
+  });
+}

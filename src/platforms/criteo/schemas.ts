@@ -65,3 +65,8 @@ export const StatisticsResponseSchema = z.looseObject({
 export const ErrorsEnvelopeSchema = z.looseObject({ errors: problems, warnings: problems });
 
 
+
+/** `GET /{v}/marketing-solutions/me`: the application the token belongs to. */
+export const MeResponseSchema = z.looseObject({
+  data: z.looseObject({ id: id.optional(), attributes: z.looseObject({ name: z.string().nullish(), organizationId: id.nullish() }).optional() }),
+});

@@ -33,3 +33,21 @@ export function refreshMicrosoftToken(http: AxiosInstance, settings: MicrosoftOA
     client_secret: settings.clientSecret,
   });
 }
+
+/** The identity platform's consent page (scope per environment, with offline_access for a refresh token). */
+export function microsoftAuthorizeUrl(settings: Pick<MicrosoftOAuthSettings, 'authBaseUrl' | 'tenant' | 'environment'>, params: { clientId: string; redirectUri: string; state: string }): string {
+  const query = new URLSearchParams({ client_id: params.clientId, response_type: 'code', redirect_uri: params.redirectUri, response_mode: 'query', scope: MICROSOFT_SCOPES[settings.environment], state: params.state });
+  return `${settings.authBaseUrl.replace(/\/+$/, '')}/${encodeURIComponent(settings.tenant || 'common')}/oauth2/v2.0/authorize?${query.toString()}`;
+}
+
+/** Authorization-code grant, for the editor's sign-in. */
+export function exchangeMicrosoftCode(http: AxiosInstance, settings: MicrosoftOAuthSettings, code: string, redirectUri: string): Promise<TokenGrant> {
+  return requestTokenGrant(http, 'Microsoft', microsoftTokenUrl(settings), {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    scope: MICROSOFT_SCOPES[settings.environment],
+    client_id: settings.clientId,
+    client_secret: settings.clientSecret,
+  });
+}

@@ -7,7 +7,7 @@ import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import { trimSlash } from './oauth';
-import { ErrorEnvelopeSchema, isSuccess, type Segment, type SegmentsEnvelope, SegmentsEnvelopeSchema, UsersEnvelopeSchema } from './schemas';
+import { ErrorEnvelopeSchema, isSuccess, MeEnvelopeSchema, type Segment, type SegmentsEnvelope, SegmentsEnvelopeSchema, UsersEnvelopeSchema } from './schemas';
 
 export interface SnapchatClientOptions {
   readonly http: AxiosInstance;
@@ -26,6 +26,12 @@ export class SnapchatClient {
 
   constructor(private readonly options: SnapchatClientOptions) {
     this.base = trimSlash(options.apiBaseUrl);
+  }
+
+  /** Who the token belongs to: display name and organisation (never the email). */
+  async me(): Promise<{ displayName?: string; organizationId?: string }> {
+    const envelope = await this.call('GET', `${this.base}/v1/me`, undefined, MeEnvelopeSchema);
+    return { displayName: envelope.me.display_name, organizationId: envelope.me.organization_id };
   }
 
   async listSegments(adAccountId: string): Promise<Segment[]> {

@@ -34,3 +34,9 @@ function requestToken(http: AxiosInstance, settings: SnapchatOAuthSettings, gran
 export function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
+
+/** The consent page the user signs in on (response_type=code, the Marketing API scope). */
+export function snapchatAuthorizeUrl(authBaseUrl: string, params: { clientId: string; redirectUri: string; state: string }): string {
+  const query = new URLSearchParams({ client_id: params.clientId, redirect_uri: params.redirectUri, response_type: 'code', scope: SNAPCHAT_SCOPE, state: params.state });
+  return `${trimSlash(authBaseUrl)}${SNAPCHAT_AUTHORIZE_PATH}?${query.toString()}`;
+}

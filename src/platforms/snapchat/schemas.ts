@@ -35,6 +35,12 @@ export const UsersEnvelopeSchema = z.looseObject({
   users: z.array(z.looseObject({ ...subRequest, user: z.looseObject({ number_uploaded_users: z.number().optional() }).optional() })).default([]),
 });
 
+/** `GET /v1/me`: only the non-personal fields are read. */
+export const MeEnvelopeSchema = z.looseObject({
+  request_status: z.string(),
+  me: z.looseObject({ id: z.string().optional(), display_name: z.string().optional(), organization_id: z.string().optional() }),
+});
+
 export const ErrorEnvelopeSchema = z.looseObject({
   request_status: z.string().optional(),
   debug_message: z.string().optional(),

@@ -9,6 +9,7 @@ import { SnapStore } from './store';
 /** Requests that got past faults, auth and rate limiting, by endpoint (token: every token-endpoint call). */
 export interface SnapchatCalls {
   token: number;
+  me: number;
   usersPost: number;
   usersDelete: number;
   allUsersDelete: number;
@@ -60,6 +61,7 @@ export function createSnapContext(options: ResolvedSandboxOptions): SnapContext 
 export function zeroCalls(): SnapchatCalls {
   return {
     token: 0,
+    me: 0,
     usersPost: 0,
     usersDelete: 0,
     allUsersDelete: 0,

@@ -13,6 +13,8 @@ export const SNAPCHAT_SANDBOX = {
   organizationId: '4c1a7b2e-9d3f-4e8a-b5c6-7d8e9f0a1b2c',
   /** The Snapchat user behind the fixture refresh token and every authorization code. */
   userId: 'sandbox-snap-user',
+  /** What GET /v1/me reports as the user's display name. */
+  displayName: 'Sandbox Marketer',
   scope: 'snapchat-marketing-api',
   /** Any absolute http(s) redirect_uri is accepted at authorize (a real app has exactly one). */
   redirectUriAny: true,

@@ -2,12 +2,14 @@
  * Snapchat Marketing API, Customer List part (reference §2–§4): segments CRUD and member upload.
  * Every call passes Bearer auth and the rate limit first, then the ad-account ownership check (403 E3002).
  */
+import { randomUUID } from 'node:crypto';
 import type { TokenSubject } from '../oauth';
 import { takeAll } from '../rate-limit';
-import { parseJson, text } from '../reply';
+import { json, parseJson, text } from '../reply';
 import type { Handler, Reply, RequestContext, Router } from '../router';
 import type { SnapchatCalls, SnapContext } from './context';
 import { SNAP_ERROR } from './envelope';
+import { SNAPCHAT_SANDBOX } from './fixtures';
 import { createSegmentsBody, describeIssues, updateSegmentsBody } from './schemas';
 import { MAX_SEGMENTS_PER_ACCOUNT, toRecord, type Segment } from './store';
 import { parseUsersBody } from './users';
@@ -21,6 +23,7 @@ export function registerApiRoutes(router: Router, snap: SnapContext): void {
   const add = (method: string, pattern: string, counter: keyof SnapchatCalls, handler: AuthedHandler): void =>
     router.add({ method, pattern, kind: 'api', errors: snap.envelope.faults, handler: authed(snap, counter, handler) });
 
+  add('GET', '/v1/me', 'me', () => me(snap));
   add('POST', '/v1/adaccounts/:adAccountId/segments', 'segmentsCreate', (ctx, subject) => createSegments(snap, ctx, subject));
   add('GET', '/v1/adaccounts/:adAccountId/segments', 'segmentsList', (ctx, subject) => listSegments(snap, ctx, subject));
   add('PUT', '/v1/adaccounts/:adAccountId/segments', 'segmentsUpdate', (ctx, subject) => updateSegments(snap, ctx, subject));
@@ -66,6 +69,15 @@ function authed(snap: SnapContext, counter: keyof SnapchatCalls, handler: Authed
     snap.calls[counter] += 1;
     return handler(ctx, check.subject);
   };
+}
+
+/** The authenticated user: id, display name and organisation (the real answer also has an email; the sandbox leaves it out). */
+function me(snap: SnapContext): Reply {
+  return json(200, {
+    request_status: snap.envelope.word('SUCCESS'),
+    request_id: randomUUID(),
+    me: { id: SNAPCHAT_SANDBOX.userId, display_name: SNAPCHAT_SANDBOX.displayName, organization_id: SNAPCHAT_SANDBOX.organizationId },
+  });
 }
 
 function ownsAccount(snap: SnapContext, subject: TokenSubject, adAccountId: string): boolean {
