@@ -55,7 +55,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       if (!config) {
         status.invalidConfig();
         releaseSegment(msg, undefined);
-        done(new ExportError('invalid_config', `The export node is misconfigured: ${configError}`));
+        done(localised(new ExportError('invalid_config', `The export node is misconfigured: ${configError}`)));
         return;
       }
       let payload: unknown = msg.payload;
@@ -84,6 +84,12 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       done();
     });
 
+    /** Errors for Catch nodes and the log: the runtime language's sentence for the code, then the details. */
+    function localised(error: ExportError): ExportError {
+      const sentence = RED._(`audience-export.errors.${error.code}`);
+      return new ExportError(error.code, `${sentence} (${error.message})`, { httpStatus: error.httpStatus, platformCode: error.platformCode });
+    }
+
     async function exportSegment(config: Config<Settings>, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction): Promise<void> {
       const outputBase = withoutSegmentData(msg);
       try {
@@ -96,12 +102,12 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         const error = summary.error;
         // A Catch node receives a clone of this msg: give it the summary, not the segment's emails.
         releaseSegment(msg, summary);
-        done(error ? new ExportError(error.code, error.message) : undefined);
+        done(error ? localised(new ExportError(error.code, error.message)) : undefined);
       } catch (thrown) {
         const error = toExportError(thrown);
         releaseSegment(msg, undefined);
         status.set({ fill: 'red', shape: 'ring', text: RED._('audience-export.status.failed', { code: error.code }) });
-        done(error);
+        done(localised(error));
       }
     }
 

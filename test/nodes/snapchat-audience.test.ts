@@ -78,6 +78,8 @@ describe('snapchat-audience in a Node-RED runtime, against the sandbox', functio
     await captured.errorsArrived();
     assert.equal((captured.errors[0]?.payload as { status?: string } | undefined)?.status, 'failed', 'Catch gets the summary, not the profiles');
     assert.equal(captured.errors[0]?.code, 'consent_required', 'Catch node got the error');
+    // The runtime language's sentence (the helper's RED._ answers the key itself), then the details.
+    assert.match(captured.errors[0]?.message ?? '', /^ExportError: audience-export\.errors\.consent_required \(.*"I agree"/);
     assert.equal(captured.statuses.at(-1)?.fill, 'red');
   });
 
