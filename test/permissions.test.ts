@@ -71,9 +71,9 @@ describe('permissions and approvals in an embedded Node-RED with adminAuth', fun
     credentials: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken },
   });
   const exporter = (mode = 'mirror') => ({ id: 'expA', type: 'snapchat-audience', z: 'tab', name: '', connection: 'connA', adAccountId: SNAPCHAT_SANDBOX.adAccountId, audienceId: '', retentionDays: 9999, segments: [], emailField: 'email', consentField: '', mode, dryRun: false, maxProfiles: 1000, x: 300, y: 100, wires: [[], ['out']] });
-  const flows = (mode = 'mirror') => [
+  const flows = (mode = 'mirror', connAScope = 'administrators') => [
     { id: 'tab', type: 'tab', label: 'permissions' },
-    connection('connA', 'administrators'),
+    connection('connA', connAScope),
     connection('connC', 'contributors'),
     exporter(mode),
     { id: 'out', type: 'file', z: 'tab', name: '', filename: summariesFile, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 500, y: 100, wires: [] },
@@ -195,5 +195,15 @@ describe('permissions and approvals in an embedded Node-RED with adminAuth', fun
     const third = (await summaries(3))[2];
     assert.equal(third.error?.code, 'approval_required');
     assert.equal(sandbox.recorder.requests.length, 0);
+
+    // Re-scoping the administrator's connection to contributors in the flow file does not lift the rule:
+    // the approval recorded it as administrator-scoped, so the contributor's unapproved edit still sends nothing.
+    assert.equal((await call('contributor', 'POST', '/flows', flows('remove', 'contributors'))).status, 204);
+    sandbox.recorder.clear();
+    await inject('contributor');
+    const fourth = (await summaries(4))[3];
+    assert.equal(fourth.error?.code, 'approval_required');
+    assert.equal(sandbox.recorder.requests.length, 0);
+    assert.equal((await call('contributor', 'POST', '/audience-export/test/connA', {})).status, 401, 'its admin routes stay administrators-only');
   });
 });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ExportError, toExportError } from '../core/errors';
 import { createHttpClient } from '../core/http';
 import { redact, registerSecret } from '../core/redact';
-import { ApprovalStore, approvalFingerprint, approvalsEnforced, EXPORT_TYPES } from './approvals';
+import { ApprovalStore, approvalFingerprint, approvalsEnforced, effectiveScope, EXPORT_TYPES } from './approvals';
 import { describeIssues } from './config-schemas';
 import { type ConnectionNode, connectionDescriptor, type PlatformSession, tokenStoreFor } from './connection-node';
 import type { AdminApp, AdminHandler, AdminRequest, AdminResponse, NodeRedApi } from './red-types';
@@ -46,17 +46,14 @@ export function registerAdminApi(RED: NodeRedApi): void {
 
   /** Pick the permission per request from the connection's scope, then let Node-RED check it. */
   const gate =
-    (scopeOf: (req: AdminRequest) => Scope): AdminHandler =>
+    (scopeOf: (req: AdminRequest) => Scope | Promise<Scope>): AdminHandler =>
     (req, res, next) => {
       const needs = RED.auth?.needsPermission;
       if (!needs) return next();
-      let scope: Scope;
-      try {
-        scope = scopeOf(req);
-      } catch {
-        scope = 'administrators';
-      }
-      needs(PERMISSION[scope])(req, res, next);
+      void Promise.resolve()
+        .then(() => scopeOf(req))
+        .catch((): Scope => 'administrators')
+        .then((scope) => needs(PERMISSION[scope])(req, res, next));
     };
   const needs = (permission: string): AdminHandler => (req, res, next) => (RED.auth ? RED.auth.needsPermission(permission)(req, res, next) : next());
 
@@ -65,12 +62,13 @@ export function registerAdminApi(RED: NodeRedApi): void {
     const node = RED.nodes.getNode(id) as ConnectionNode<PlatformSession> | null;
     return node && connectionDescriptor(node.type) && 'base' in node ? node : undefined;
   };
-  /** A deployed connection's own scope wins over anything posted. */
-  const connectionScope = (req: AdminRequest): Scope => {
-    const node = deployed(req.params.connectionId);
-    if (node) return node.base.scope;
+  /** A deployed connection's own scope wins over anything posted; an administrator's approval recorded it for good. */
+  const connectionScope = (req: AdminRequest): Promise<Scope> => {
+    const id = req.params.connectionId;
+    const node = deployed(id);
     const posted = ScopeSchema.safeParse((req.body as { scope?: unknown } | undefined)?.scope);
-    return posted.success ? posted.data : 'administrators';
+    const flowScope: Scope = node ? node.base.scope : posted.success ? posted.data : 'administrators';
+    return effectiveScope(RED, id, flowScope);
   };
   const storedCredentials = (id: string): Record<string, string | undefined> => ({ ...(RED.nodes.getCredentials?.(id) ?? deployed(id)?.credentials ?? {}) });
 
@@ -197,7 +195,9 @@ export function registerAdminApi(RED: NodeRedApi): void {
       const config = parseBody(ExportConfigSchema, req.body);
       if (config.id !== undefined && config.id !== req.params.nodeId) throw new ExportError('invalid_input', 'The body is another node\'s configuration');
       const fingerprint = approvalFingerprint(config);
-      await ApprovalStore.for(RED).approve(req.params.nodeId, fingerprint);
+      const connection = deployed(config.connection);
+      const adminConnection = connection && (await effectiveScope(RED, config.connection, connection.base.scope)) === 'administrators' ? config.connection : undefined;
+      await ApprovalStore.for(RED).approve(req.params.nodeId, fingerprint, adminConnection);
       return { approved: true, fingerprint };
     });
   });
@@ -208,7 +208,7 @@ export function registerAdminApi(RED: NodeRedApi): void {
       const asked = typeof req.query.fingerprint === 'string' ? req.query.fingerprint : typeof node?.fingerprint === 'string' ? node.fingerprint : undefined;
       const stored = await ApprovalStore.for(RED).fingerprintOf(req.params.nodeId);
       const connection = deployed(node?.connection);
-      const required = connection ? approvalsEnforced(RED, connection.base.scope) : Boolean(RED.settings.adminAuth);
+      const required = connection ? approvalsEnforced(RED, await effectiveScope(RED, connection.id, connection.base.scope)) : Boolean(RED.settings.adminAuth);
       return { approved: asked !== undefined && stored === asked, required };
     });
   });

@@ -9,6 +9,9 @@ import { dataDirectory } from './runtime-settings';
 /**
  * Administrator approvals of export nodes (DESIGN §6), kept outside the flow file in
  * `<data dir>/approvals.json` as `{ [exportNodeId]: fingerprint }`, so editing flows cannot grant one.
+ * The same file remembers, as `connection:<id>`, every connection an administrator approved an
+ * export on while it was administrator-scoped: editing its scope in the flow file afterwards does
+ * not make it a contributors' connection (only an administrator can lift that, by editing the file).
  */
 
 /** The settings an approval binds, with the defaults a flow may leave out (so an omitted field and its default agree). */
@@ -50,6 +53,8 @@ export function approvalFingerprint(config: Readonly<Record<string, unknown>>): 
 }
 
 const FileSchema = z.record(z.string(), z.string());
+const CONNECTION_PREFIX = 'connection:';
+type Scope = 'administrators' | 'contributors';
 
 /** Writes to one file are serialised in this process; each lands atomically (random temp name, then rename). */
 const writeChains = new Map<string, Promise<unknown>>();
@@ -84,11 +89,18 @@ export class ApprovalStore {
     return (await this.read())[nodeId];
   }
 
-  approve(nodeId: string, fingerprint: string): Promise<void> {
+  /** `administrators` when an approval was given on this connection while it was administrator-scoped. */
+  async recordedScope(connectionId: string): Promise<Scope | undefined> {
+    return (await this.read())[CONNECTION_PREFIX + connectionId] === 'administrators' ? 'administrators' : undefined;
+  }
+
+  /** Approve an export node as configured; `adminConnection` records its connection as administrator-scoped. */
+  approve(nodeId: string, fingerprint: string, adminConnection?: string): Promise<void> {
     const previous = writeChains.get(this.file) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(async () => {
       const approvals = await this.read();
       approvals[nodeId] = fingerprint;
+      if (adminConnection) approvals[CONNECTION_PREFIX + adminConnection] = 'administrators';
       await fs.mkdir(path.dirname(this.file), { recursive: true });
       const temporary = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
       await fs.writeFile(temporary, JSON.stringify(approvals, null, 2), { mode: 0o600 });
@@ -100,13 +112,20 @@ export class ApprovalStore {
 }
 
 /** Without adminAuth there are no users to tell apart: every export counts as approved. */
-export function approvalsEnforced(RED: NodeRedApi, connectionScope: 'administrators' | 'contributors'): boolean {
+export function approvalsEnforced(RED: NodeRedApi, connectionScope: Scope): boolean {
   return connectionScope === 'administrators' && Boolean(RED.settings.adminAuth);
 }
 
+/** The scope that counts: the flow file's, unless an administrator's approval recorded the connection as theirs. */
+export async function effectiveScope(RED: NodeRedApi, connectionId: string, flowScope: Scope): Promise<Scope> {
+  if (flowScope === 'administrators' || !RED.settings.adminAuth) return flowScope;
+  return (await ApprovalStore.for(RED).recordedScope(connectionId)) ?? flowScope;
+}
+
 /** Throws `approval_required` unless an administrator approved this export node exactly as it is configured now. */
-export async function assertApproved(RED: NodeRedApi, config: Readonly<Record<string, unknown>> & { readonly id: string }, connectionScope: 'administrators' | 'contributors'): Promise<void> {
-  if (!approvalsEnforced(RED, connectionScope)) return;
+export async function assertApproved(RED: NodeRedApi, config: Readonly<Record<string, unknown>> & { readonly id: string }, connectionScope: Scope): Promise<void> {
+  const connectionId = typeof config.connection === 'string' ? config.connection : '';
+  if (!approvalsEnforced(RED, await effectiveScope(RED, connectionId, connectionScope))) return;
   const approved = await ApprovalStore.for(RED).fingerprintOf(config.id);
   if (approved !== approvalFingerprint(config)) {
     throw new ExportError(
