@@ -31,6 +31,7 @@ describe('the packed package', function () {
     const files = execFileSync('tar', ['-tzf', path.join(work, tarball)], { encoding: 'utf8' }).split('\n');
     assert.ok(files.some((f) => f.endsWith('dist/nodes/snapchat-audience.html')));
     assert.ok(files.some((f) => f.endsWith('dist/nodes/icons/snapchat.svg')));
+    assert.ok(files.includes('package/resources/editor.js'), 'the editor helper the .html files load from resources/');
     assert.ok(!files.some((f) => /package\/(src|test|\.demo)\//.test(f)));
   });
 });

@@ -110,4 +110,82 @@ describe(`the editor (Node-RED ${nodeRedVersion}, Chromium)`, function () {
     assert.ok(created, `the sandbox has a segment named ${segment}`);
     assert.deepEqual(new Set(sandbox.snapchat.members(created.id)), new Set(emails.map(sha256Hex)));
   });
+
+  it('signs a new connection in through the "Authenticate with Snapchat" popup, then runs the export with it', async () => {
+    const page = editor.page;
+    const segment = 'Browser buyers'; // the inject node of the first test
+    const [exporter] = await editor.ids('snapchat-audience');
+    const [inject] = await editor.ids('inject');
+    assert.ok(exporter && inject, 'the first test built the flow');
+    const summaries = page.locator('.red-ui-debug-msg').filter({ hasText: segment });
+    const before = await summaries.count();
+
+    // A second connection through the + beside the connection select: no refresh token at all.
+    await editor.edit(exporter);
+    const first = await page.locator('#node-input-connection').inputValue();
+    await page.locator('#node-input-btn-connection-add').click();
+    await page.locator('#node-config-dialog-ok').waitFor({ state: 'visible' });
+    await page.locator('#node-config-input-name').fill('Signed in');
+    await page.locator('#node-config-input-clientId').fill(SNAPCHAT_SANDBOX.clientId);
+    await page.locator('#node-config-input-clientSecret').fill(SNAPCHAT_SANDBOX.clientSecret);
+    assert.equal(await page.locator('#node-config-input-refreshToken').inputValue(), '');
+    await page.locator('#node-config-input-authBaseUrl').fill(sandbox.url);
+    await page.locator('#node-config-input-apiBaseUrl').fill(sandbox.url);
+    await page.locator('#node-config-input-consent').check();
+    await editor.screenshot('signin-connection-dialog');
+
+    // "Authenticate with Snapchat" opens the sandbox's authorize page in a popup; Allow redirects to
+    // Node-RED's callback, which tells the dialog and closes itself.
+    const tokensBefore = sandbox.snapchat.calls.token;
+    const signin = page.locator('#snapchat-connection-signin');
+    const [popup] = await Promise.all([page.context().waitForEvent('page'), signin.locator('button.audience-export-authenticate').click()]);
+    await popup.waitForLoadState();
+    assert.ok(popup.url().startsWith(`${sandbox.url.replace(/\/$/, '')}/login/oauth2/authorize?`), popup.url());
+    assert.match(new URL(popup.url()).searchParams.get('redirect_uri') ?? '', /\/audience-export\/auth\/callback$/);
+    await popup.locator('#allow').waitFor();
+    await editor.screenshot('signin-popup-authorize', popup);
+    await popup.locator('#allow').click();
+    await popup.waitForURL(/\/audience-export\/auth\/callback\?/);
+    await popup.getByText('Authenticated').first().waitFor();
+    await editor.screenshot('signin-popup-callback', popup);
+    const message = signin.locator('.audience-export-message');
+    await message.filter({ hasText: /^Authenticated/ }).waitFor();
+    assert.equal(await page.locator('#node-config-input-refreshToken').inputValue(), '__PWRD__', 'the dialog shows a stored token, never the token');
+    await editor.screenshot('signin-authenticated');
+    // The code grant: one consent decision (POST authorize) and one token request for the exchange.
+    assert.equal(sandbox.recorder.count({ method: 'POST', pathIncludes: '/login/oauth2/authorize' }), 1);
+    assert.equal(sandbox.snapchat.calls.token, tokensBefore + 1, 'the sandbox issued a token for the authorization code');
+
+    await signin.locator('button.audience-export-test').click();
+    await message.filter({ hasText: 'Connected as' }).waitFor();
+    assert.match((await message.textContent()) ?? '', new RegExp(`Connected as ${SNAPCHAT_SANDBOX.displayName}`));
+    await editor.screenshot('signin-test-connection');
+
+    await page.locator('#node-config-dialog-ok').click();
+    await page.locator('#node-config-dialog-ok').waitFor({ state: 'hidden' });
+    const second = await page.locator('#node-input-connection').inputValue();
+    assert.ok(second && second !== first && second !== '_ADD_', `the export now uses the new connection (${first} → ${second})`);
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-dialog-ok').waitFor({ state: 'hidden' });
+
+    await page.locator('#red-ui-header-button-deploy').click();
+    await page.locator('#red-ui-header-button-deploy.disabled').waitFor();
+    await editor.screenshot('signin-deployed');
+    const flows = JSON.parse(await fs.readFile(`${nodeRed?.userDir}/flows.json`, 'utf8')) as Array<Record<string, unknown>>;
+    assert.equal(flows.find((n) => n.id === exporter)?.connection, second, 'the deployed export uses the signed-in connection');
+    assert.ok(!JSON.stringify(flows).includes('__PWRD__') && !JSON.stringify(flows).includes('refreshToken'), 'no token in the flow file');
+
+    await editor.node(inject).locator('.red-ui-flow-node-button').click();
+    await summaries.nth(before).waitFor({ timeout: 20_000 });
+    const summary = summaries.nth(before);
+    await summary.locator('.red-ui-debug-msg-expandable').first().click();
+    await summary.getByText('"completed"').waitFor();
+    await editor.screenshot('signin-debug-summary');
+    const text = await summary.innerText();
+    assert.match(text, /status: "completed"/, text);
+    assert.match(text, /added: 0\b/, text); // mirror: the members are already there
+    const status = editor.node(exporter).locator('.red-ui-flow-node-status-label');
+    await status.filter({ hasText: 'done +0' }).waitFor();
+    await editor.screenshot('signin-status');
+  });
 });

@@ -33,6 +33,7 @@ function freePort(): Promise<number> {
 }
 
 export interface NodeRed {
+  /** The editor (and admin API) root, ending in `/`: honours `httpAdminRoot`. */
   readonly url: string;
   readonly userDir: string;
   stop(): Promise<void>;
@@ -63,7 +64,9 @@ export async function startNodeRed(settings: Record<string, unknown> = {}): Prom
   const child: ChildProcess = spawn(process.execPath, [path.join(runtimeDir, 'red.js'), '--userDir', userDir, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const url = `http://${HOST}:${port}/`;
+  // The editor's address: the admin root (`httpAdminRoot`, default /) on that port.
+  const adminRoot = typeof settings.httpAdminRoot === 'string' ? `/${settings.httpAdminRoot.replace(/^\/+|\/+$/g, '')}/`.replace(/^\/\/$/, '/') : '/';
+  const url = `http://${HOST}:${port}${adminRoot}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -150,9 +153,10 @@ export class Editor {
     return new Editor(page);
   }
 
-  async screenshot(step: string): Promise<void> {
+  /** `page`: another window of the same browser (the sign-in popup), numbered in the same sequence. */
+  async screenshot(step: string, page: Page = this.page): Promise<void> {
     this.shots += 1;
-    await this.page.screenshot({ path: path.join(ARTIFACTS, `${String(this.shots).padStart(2, '0')}-${step}.png`) });
+    await page.screenshot({ path: path.join(ARTIFACTS, `${String(this.shots).padStart(2, '0')}-${step}.png`) });
   }
 
   /** A node on the canvas by id (Node-RED ids may start with a digit, hence the attribute selector). */
