@@ -3,6 +3,7 @@ import * as crypto from 'node:crypto';
 /** Longest address RFC 5321 allows; anything longer is rejected before any work is done on it. */
 const MAX_EMAIL_LENGTH = 254;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const WHITE_SPACE = /\s/;
 
 export type EmailEncoding = 'sha256' | 'plain';
 
@@ -22,6 +23,7 @@ export function normaliseEmail(raw: string): string | undefined {
   for (let i = 0; i < email.length; i++) {
     const c = email.charCodeAt(i);
     if (c <= 0x20 || c === 0x7f) return undefined; // white space and control characters
+    if (c >= 0x80 && WHITE_SPACE.test(email[i])) return undefined; // non-ASCII white space (no-break space, U+2028, …)
   }
   return email;
 }

@@ -33,7 +33,7 @@ export class PartsGatherer<M extends { parts?: unknown; payload?: unknown }> {
     if (parts.index === 0 || !sequence.first) sequence.first = parts.index === 0 ? msg : (sequence.first ?? msg);
     if (parts.count !== undefined) sequence.count = parts.count;
     sequence.chunks.set(parts.index, msg.payload);
-    if (sequence.count === undefined || sequence.chunks.size < sequence.count) return { complete: false };
+    if (sequence.count === undefined || !hasEveryIndex(sequence.chunks, sequence.count)) return { complete: false };
 
     this.sequences.delete(parts.id);
     const payload: unknown[] = [];
@@ -53,4 +53,11 @@ export class PartsGatherer<M extends { parts?: unknown; payload?: unknown }> {
   clear(): void {
     this.sequences.clear();
   }
+}
+
+/** Complete only when every index below `count` arrived (a stray index beyond it does not stand in for a missing one). */
+function hasEveryIndex(chunks: ReadonlyMap<number, unknown>, count: number): boolean {
+  if (chunks.size < count) return false;
+  for (let index = 0; index < count; index++) if (!chunks.has(index)) return false;
+  return true;
 }

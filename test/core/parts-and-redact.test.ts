@@ -46,3 +46,14 @@ describe('redaction', () => {
     assert.ok(redact('x'.repeat(10_000)).length <= 301);
   });
 });
+
+describe('msg.parts gathering with a stray index', () => {
+  it('does not let an index beyond count stand in for a missing part', () => {
+    const gatherer = new PartsGatherer<{ parts?: unknown; payload?: unknown }>();
+    assert.equal(gatherer.add({ parts: { id: 'x', index: 0, count: 2 }, payload: ['a@example.com'] }).complete, false);
+    assert.equal(gatherer.add({ parts: { id: 'x', index: 5, count: 2 }, payload: ['stray@example.com'] }).complete, false);
+    const done = gatherer.add({ parts: { id: 'x', index: 1, count: 2 }, payload: ['b@example.com'] });
+    assert.ok(done.complete);
+    if (done.complete) assert.deepEqual(done.payload, ['a@example.com', 'b@example.com']);
+  });
+});

@@ -1,0 +1,435 @@
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { isSha256Hex, normaliseEmail, sha256Hex, toIdentifier } from '../../src/core/email';
+import { ExportError } from '../../src/core/errors';
+import { fieldReader, isValidFieldPath } from '../../src/core/field-path';
+import { PartsGatherer } from '../../src/core/parts-gatherer';
+import { planSync } from '../../src/core/plan';
+import { redact } from '../../src/core/redact';
+import { consentWithdrawn, readSegment } from '../../src/core/segment-reader';
+import type { SyncMode } from '../../src/core/types';
+import { ConnectionBaseSchema, exportBaseSchema, SegmentInputSchema } from '../../src/nodes/config-schemas';
+
+/**
+ * Bad input, engine side (issue 6 part 3): property-based tests over every string, JSON value,
+ * field path, set and message part the engine may be handed. Fixed seed: deterministic and fast.
+ */
+const SEED = 4242;
+const runs = (numRuns: number) => ({ seed: SEED, numRuns });
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** Strings of every kind: ASCII, full unicode (incl. lone surrogates), control characters, white space. */
+const anyString = fc.oneof(
+  fc.string({ maxLength: 300 }),
+  fc.string({ unit: 'grapheme', maxLength: 100 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\u0000', '\u007f', '\u00a0', '\u2028', '\ufeff', '@', '.', 'a', 'Z', '0', 'ß', 'İ'), maxLength: 80 }),
+);
+
+const asciiLocal = fc.stringMatching(/^[a-z0-9][a-z0-9._+-]{0,30}$/);
+const asciiLabel = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/);
+/** Addresses the normaliser must accept. */
+const validEmail = fc
+  .tuple(asciiLocal, fc.array(asciiLabel, { minLength: 2, maxLength: 4 }))
+  .map(([local, labels]) => `${local}@${labels.join('.')}`)
+  .filter((email) => email.length <= 254);
+/** Near-misses: valid addresses with one thing broken, or noise wrapped around them. */
+const emailLike = fc.oneof(
+  validEmail,
+  validEmail.map((e) => e.toUpperCase()),
+  fc.tuple(validEmail, anyString, fc.nat()).map(([e, noise, at]) => {
+    const i = at % (e.length + 1);
+    return e.slice(0, i) + noise + e.slice(i);
+  }),
+  validEmail.map((e) => e.replace('@', '@@')),
+  validEmail.map((e) => `${e}.`),
+  validEmail.map((e) => e.replace('.', '..')),
+  fc.stringMatching(/^[0-9a-fA-F]{64}$/),
+  fc.stringMatching(/^\s*[0-9a-fA-F]{64}\s*$/),
+  anyString,
+);
+
+describe('property: email normalisation and identifiers', () => {
+  it('normaliseEmail never throws, and returns undefined or a trimmed, lowercase, white-space-free address', () => {
+    fc.assert(
+      fc.property(emailLike, (raw) => {
+        const email = normaliseEmail(raw);
+        if (email === undefined) return;
+        assert.equal(email, email.trim());
+        assert.equal(email, email.toLowerCase());
+        assert.ok(email.length > 0 && email.length <= 254);
+        assert.equal(email.split('@').length, 2);
+        assert.ok(!/[\s\u0000-\u0020\u007f]/.test(email), `white space or control character in ${JSON.stringify(email)}`);
+        // Idempotent.
+        assert.equal(normaliseEmail(email), email);
+      }),
+      runs(3000),
+    );
+  });
+
+  it('toIdentifier never throws, and gives undefined, 64 lowercase hex digits, or (plain) a normalised address', () => {
+    fc.assert(
+      fc.property(emailLike, fc.constantFrom('sha256' as const, 'plain' as const), (raw, encoding) => {
+        const id = toIdentifier(raw, encoding);
+        if (id === undefined) return;
+        if (encoding === 'sha256') assert.match(id, HEX64);
+        else assert.ok(HEX64.test(id) || normaliseEmail(id) === id);
+        // Idempotent: an identifier is its own identifier (a hash is never hashed twice).
+        assert.equal(toIdentifier(id, encoding), id);
+      }),
+      runs(3000),
+    );
+  });
+
+  it('huge strings are rejected cheaply, never thrown on', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 255, max: 2_000_000 }), fc.constantFrom('a', ' ', '@', 'a@b.c', '\u00e9'), (length, unit) => {
+        const raw = unit.repeat(Math.ceil(length / unit.length));
+        assert.equal(normaliseEmail(raw), undefined);
+        assert.equal(toIdentifier(raw), undefined);
+      }),
+      runs(40),
+    );
+  });
+
+  it('hashing a valid address equals hashing its padded and uppercased variants', () => {
+    const padding = fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r', '\u00a0', '\ufeff'), maxLength: 5 });
+    fc.assert(
+      fc.property(validEmail, padding, padding, fc.boolean(), (email, left, right, upper) => {
+        const variant = `${left}${upper ? email.toUpperCase() : email}${right}`;
+        assert.equal(toIdentifier(variant), sha256Hex(email));
+        assert.equal(toIdentifier(variant, 'plain'), email);
+        // An already hashed value, in any case, is kept (lowercased), not hashed again.
+        const hash = sha256Hex(email);
+        assert.equal(toIdentifier(upper ? hash.toUpperCase() : hash), hash);
+        assert.ok(isSha256Hex(hash));
+      }),
+      runs(1000),
+    );
+  });
+});
+
+/** Profiles of every shape: arbitrary values, objects with the email at random depths, bare strings. */
+const fieldName = fc.oneof(fc.constantFrom('email', 'contact', 'e', '0', 'ok', 'consent', '__proto__', 'constructor', 'toString'), fc.string({ maxLength: 6 }));
+const fieldPath = fc.oneof(
+  fc.array(fieldName, { minLength: 1, maxLength: 4 }).map((parts) => parts.join('.')),
+  fc.constantFrom('email', 'contact.email', 'a..b', '.', '', ' email ', 'emails.0', 'x[0]'),
+  fc.string({ maxLength: 20 }),
+);
+const consentValue = fc.oneof(
+  fc.constantFrom(false, 0, 'false', 'no', 'n', '0', ' No ', 'N', true, 1, 'yes', '', null, undefined),
+  fc.anything({ maxDepth: 1 }),
+);
+
+function nest(path: string, value: unknown): unknown {
+  return path
+    .split('.')
+    .reverse()
+    .reduce<unknown>((inner, key) => ({ [key]: inner }), value);
+}
+
+const profileFor = (emailField: string, consentField: string | undefined) =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.tuple(emailLike, consentValue, fc.boolean()).map(([email, consent, withConsent]) => {
+      const profile = nest(emailField, email) as Record<string, unknown>;
+      if (withConsent && consentField) Object.assign(profile, nest(consentField, consent));
+      return profile;
+    }) },
+    { weight: 2, arbitrary: emailLike },
+    { weight: 2, arbitrary: fc.anything({ maxDepth: 3 }) },
+    { weight: 1, arbitrary: fc.dictionary(fieldName, fc.anything({ maxDepth: 2 }), { maxKeys: 4 }) },
+  );
+
+/** A small pool of addresses so duplicates and opt-out/consent collisions actually happen. */
+const pooled = fc.constantFrom('a@example.com', 'B@Example.com', ' b@example.com', 'c@x.org', sha256Hex('a@example.com'), 'bad', '');
+
+/** The reader's counts, recomputed the slow obvious way. */
+function reference(payload: unknown[], emailField: string, consentField: string | undefined, encoding: 'sha256' | 'plain') {
+  const readEmail = fieldReader(emailField);
+  const readConsent = consentField ? fieldReader(consentField) : undefined;
+  const consenting: string[] = [];
+  const optedOut = new Set<string>();
+  let invalid = 0;
+  let optedOutCount = 0;
+  for (const profile of payload) {
+    const raw = typeof profile === 'string' ? profile : readEmail(profile);
+    const id = typeof raw === 'string' ? toIdentifier(raw, encoding) : undefined;
+    if (id === undefined) invalid++;
+    else if (readConsent && typeof profile !== 'string' && consentWithdrawn(readConsent(profile))) {
+      optedOutCount++;
+      optedOut.add(id);
+    } else consenting.push(id);
+  }
+  const firstSeen = [...new Set(consenting)];
+  return { members: firstSeen.filter((id) => !optedOut.has(id)), optedOut, invalid, optedOutCount, duplicates: consenting.length - firstSeen.length, consentingOptedOut: firstSeen.filter((id) => optedOut.has(id)).length };
+}
+
+describe('property: segment reader', () => {
+  it('non-arrays are refused with invalid_input, nothing else is ever thrown', () => {
+    fc.assert(
+      fc.property(fc.anything({ maxDepth: 3 }), fieldPath, (payload, emailField) => {
+        fc.pre(!Array.isArray(payload));
+        assert.throws(
+          () => readSegment(payload, { emailField, encoding: 'sha256' }),
+          (error: unknown) => error instanceof ExportError && error.code === 'invalid_input' && /array of profiles/.test(error.message),
+        );
+      }),
+      runs(500),
+    );
+  });
+
+  it('arrays of arbitrary profiles, any field paths: never throws, counts add up, matches the reference', () => {
+    const scenario = fc
+      .record({
+        emailField: fieldPath,
+        consentField: fc.option(fieldPath, { nil: undefined }),
+        encoding: fc.constantFrom('sha256' as const, 'plain' as const),
+      })
+      .chain((options) =>
+        fc.record({
+          options: fc.constant(options),
+          payload: fc.array(
+            fc.oneof(profileFor(options.emailField, options.consentField), fc.tuple(pooled, consentValue).map(([email, consent]) => {
+              const profile = nest(options.emailField, email) as Record<string, unknown>;
+              if (options.consentField) Object.assign(profile, nest(options.consentField, consent));
+              return profile;
+            })),
+            { maxLength: 40 },
+          ),
+        }),
+      );
+    const reached = { members: 0, duplicates: 0, optedOut: 0, consentingOptedOut: 0, invalid: 0 };
+    fc.assert(
+      fc.property(scenario, ({ options, payload }) => {
+        const result = readSegment(payload, options);
+        const expected = reference(payload, options.emailField, options.consentField, options.encoding);
+        assert.equal(result.profiles, payload.length);
+        assert.deepEqual([...result.members], expected.members);
+        assert.deepEqual(result.optedOut, expected.optedOut);
+        assert.equal(result.invalid, expected.invalid);
+        assert.equal(result.duplicates, expected.duplicates);
+        assert.equal(result.optedOutCount, expected.optedOutCount);
+        // The invariant: every profile is a member, a duplicate, invalid, opted out, or the first
+        // consenting occurrence of an identifier that opted out elsewhere in the segment.
+        assert.equal(result.profiles, result.members.size + result.duplicates + result.invalid + result.optedOutCount + expected.consentingOptedOut);
+        for (const id of result.members) assert.ok(!result.optedOut.has(id));
+        if (options.encoding === 'sha256') for (const id of [...result.members, ...result.optedOut]) assert.match(id, HEX64);
+        if (!options.consentField) assert.equal(result.optedOut.size, 0);
+        reached.members += result.members.size > 0 ? 1 : 0;
+        reached.duplicates += result.duplicates > 0 ? 1 : 0;
+        reached.optedOut += result.optedOutCount > 0 ? 1 : 0;
+        reached.consentingOptedOut += expected.consentingOptedOut > 0 ? 1 : 0;
+        reached.invalid += result.invalid > 0 ? 1 : 0;
+      }),
+      runs(1500),
+    );
+    // Not vacuous: every branch of the reader was taken many times.
+    for (const [branch, count] of Object.entries(reached)) assert.ok(count >= 20, `${branch} reached in ${count} runs`);
+    if (process.env.PROPERTY_STATS) console.log(reached);
+  });
+});
+
+describe('property: field paths and config schemas', () => {
+  it('isValidFieldPath and fieldReader never throw on any path or value', () => {
+    fc.assert(
+      fc.property(anyString, fc.anything({ maxDepth: 3 }), (path, value) => {
+        const valid = isValidFieldPath(path);
+        if (valid) assert.ok(!/\s/.test(path) && !path.split('.').includes(''));
+        fieldReader(path)(value);
+      }),
+      runs(1500),
+    );
+  });
+
+  it('exportBaseSchema and ConnectionBaseSchema: safeParse never throws; a success is well-formed', () => {
+    const schema = exportBaseSchema(1000);
+    const configValue = fc.oneof(
+      fc.anything({ maxDepth: 2, withNullPrototype: true, withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true, withBoxedValues: true }),
+      fc.constantFrom('', ' ', 'true', 'false', '-1', '1e3', 'NaN', 'Infinity', '0x10', 'mirror', 'add', 'remove', 'replace', 'contact.email', 'a,,b, c', 'a..b'),
+      fc.integer(),
+      fc.double(),
+    );
+    const config = fc.oneof(
+      fc.record(
+        {
+          name: configValue,
+          connection: configValue,
+          segments: configValue,
+          emailField: configValue,
+          consentField: configValue,
+          mode: configValue,
+          dryRun: configValue,
+          maxProfiles: configValue,
+          scope: configValue,
+          consent: configValue,
+        },
+        { requiredKeys: [] },
+      ),
+      fc.anything({ maxDepth: 2, withNullPrototype: true }),
+    );
+    fc.assert(
+      fc.property(config, (value) => {
+        const parsed = schema.safeParse(value);
+        if (parsed.success) {
+          const base = parsed.data;
+          assert.ok(isValidFieldPath(base.emailField));
+          assert.ok(base.consentField === '' || isValidFieldPath(base.consentField));
+          assert.ok(['mirror', 'add', 'remove', 'replace'].includes(base.mode));
+          assert.ok(Number.isInteger(base.maxProfiles) && base.maxProfiles >= 0);
+          assert.equal(typeof base.dryRun, 'boolean');
+          assert.ok(base.segments.every((s) => typeof s === 'string' && s.length > 0));
+        }
+        ConnectionBaseSchema.safeParse(value);
+        SegmentInputSchema.safeParse(value);
+      }),
+      runs(1500),
+    );
+  });
+});
+
+const idSet = (max = 30) => fc.uniqueArray(fc.integer({ min: 0, max: 60 }).map((n) => sha256Hex(`u${n}@example.com`)), { maxLength: max }).map((ids) => new Set(ids));
+
+describe('property: sync plan', () => {
+  it('every mode over random member, opt-out and previous sets keeps its invariants', () => {
+    fc.assert(
+      fc.property(
+        idSet(),
+        idSet(10),
+        fc.option(idSet(), { nil: undefined }),
+        fc.constantFrom<SyncMode>('mirror', 'add', 'remove', 'replace'),
+        fc.constantFrom('clear-then-add' as const, 'first-batch-replaces' as const),
+        (members, optedOutRaw, previous, mode, replaceStrategy) => {
+          // The reader never returns an id both a member and opted out.
+          const optedOut = new Set([...optedOutRaw].filter((id) => !members.has(id)));
+          const plan = planSync({ mode, members, optedOut, previous, replaceStrategy });
+          assert.equal(new Set(plan.adds).size, plan.adds.length, 'no duplicate adds');
+          assert.equal(new Set(plan.removes).size, plan.removes.length, 'no duplicate removes');
+          for (const id of plan.adds) assert.ok(members.has(id), 'adds ⊆ members');
+          for (const id of plan.removes) assert.ok(!members.has(id) || mode === 'remove', 'a member is never removed (except in remove mode)');
+          assert.ok(!(plan.clearFirst && plan.firstBatchReplaces));
+          switch (mode) {
+            case 'add':
+              assert.deepEqual(new Set(plan.adds), members);
+              assert.equal(plan.removes.length, 0);
+              break;
+            case 'remove':
+              assert.equal(plan.adds.length, 0);
+              assert.deepEqual(new Set(plan.removes), new Set([...members, ...optedOut]));
+              break;
+            case 'replace':
+              assert.deepEqual(new Set(plan.adds), members);
+              assert.equal(plan.removes.length, 0);
+              assert.equal(plan.clearFirst, replaceStrategy === 'clear-then-add');
+              assert.equal(plan.firstBatchReplaces, replaceStrategy === 'first-batch-replaces');
+              break;
+            case 'mirror': {
+              const before = previous ?? new Set<string>();
+              for (const id of plan.adds) assert.ok(!before.has(id), 'adds ∩ previous = ∅');
+              for (const id of plan.removes) assert.ok(before.has(id) || optedOut.has(id), 'removes ⊆ previous ∪ optedOut');
+              assert.equal(plan.adds.length + plan.unchanged, members.size, 'adds + unchanged = members');
+              // Applying the plan to the previous audience gives exactly the members.
+              const after = new Set(before);
+              for (const id of plan.removes) after.delete(id);
+              for (const id of plan.adds) after.add(id);
+              assert.deepEqual(after, new Set(members));
+              if (!previous) assert.deepEqual(new Set(plan.removes), optedOut);
+              break;
+            }
+          }
+        },
+      ),
+      runs(2000),
+    );
+  });
+
+  it('mirror with plain identifiers compares against hashed state', () => {
+    const emails = (max: number) => fc.uniqueArray(fc.integer({ min: 0, max: 40 }).map((n) => `u${n}@example.com`), { maxLength: max }).map((list) => new Set(list));
+    fc.assert(
+      fc.property(emails(25), emails(25), (members, previousPlain) => {
+        const previous = new Set([...previousPlain].map(sha256Hex));
+        const plan = planSync({ mode: 'mirror', members, optedOut: new Set(), previous, replaceStrategy: 'clear-then-add', stateKey: sha256Hex });
+        for (const id of plan.adds) assert.ok(!previousPlain.has(id));
+        assert.equal(plan.adds.length + plan.unchanged, members.size);
+        assert.deepEqual(new Set(plan.removes), new Set([...previousPlain].filter((e) => !members.has(e)).map(sha256Hex)));
+      }),
+      runs(1000),
+    );
+  });
+});
+
+describe('property: parts gatherer', () => {
+  it('random permutations with duplicates of a split sequence complete exactly once, with the payload in order', () => {
+    const scenario = fc
+      .record({
+        chunks: fc.array(fc.oneof(fc.array(fc.integer(), { maxLength: 4 }), fc.integer(), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 12 }),
+        id: fc.oneof(fc.string({ maxLength: 8 }), fc.integer()),
+        countOnEvery: fc.boolean(),
+      })
+      .chain((s) =>
+        fc.record({
+          s: fc.constant(s),
+          order: fc.shuffledSubarray([...s.chunks.keys()], { minLength: s.chunks.length, maxLength: s.chunks.length }),
+          dupes: fc.array(fc.nat(s.chunks.length - 1), { maxLength: 5 }),
+          dupeAt: fc.array(fc.nat(), { maxLength: 5 }),
+        }),
+      );
+    fc.assert(
+      fc.property(scenario, ({ s, order, dupes, dupeAt }) => {
+        const count = s.chunks.length;
+        const message = (index: number) => ({
+          payload: s.chunks[index],
+          parts: { id: s.id, index, ...(s.countOnEvery || index === count - 1 ? { count } : {}) },
+        });
+        // Duplicates are only inserted before the last distinct part arrives (after it, a duplicate starts a new sequence).
+        const sequence = order.map((index) => message(index));
+        // Not the last new part: a duplicate of it arriving earlier would complete the sequence earlier.
+        dupes.filter((index) => index !== order[order.length - 1]).forEach((index, i) => {
+          const at = (dupeAt[i] ?? 0) % sequence.length;
+          sequence.splice(at, 0, message(index));
+        });
+        const gatherer = new PartsGatherer<{ payload?: unknown; parts?: unknown }>();
+        let seen = new Set<number>();
+        let completions = 0;
+        for (const msg of sequence) {
+          assert.ok(PartsGatherer.isPart(msg));
+          seen.add(msg.parts.index);
+          const result = gatherer.add(msg);
+          const everyPart = seen.size === count && sequence.slice(0, sequence.indexOf(msg) + 1).some((m) => m.parts.count !== undefined);
+          if (result.complete) {
+            completions++;
+            assert.ok(everyPart, 'completes only once every part is in');
+            assert.deepEqual(result.payload, s.chunks.flatMap((chunk) => (Array.isArray(chunk) ? chunk : [chunk])));
+            assert.equal((result.first.parts as { index: number }).index, 0);
+            seen = new Set();
+          }
+        }
+        assert.equal(completions, 1, `completed ${completions} times`);
+      }),
+      runs(1000),
+    );
+  });
+
+  it('garbage msg.parts is never taken for a part, and isPart never throws', () => {
+    fc.assert(
+      fc.property(fc.anything({ maxDepth: 2, withNullPrototype: true }), (parts) => {
+        const isPart = PartsGatherer.isPart({ parts });
+        if (isPart) new PartsGatherer().add({ parts, payload: [] });
+      }),
+      runs(1000),
+    );
+  });
+});
+
+describe('property: redaction', () => {
+  it('never throws, caps the length, and leaves no address behind', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(anyString, validEmail), { maxLength: 8 }), (parts) => {
+        const out = redact(parts.join(' '));
+        assert.ok(out.length <= 301);
+        for (const part of parts) if (normaliseEmail(part) && part.length > 8) assert.ok(!out.includes(part), `left ${part} in ${out}`);
+      }),
+      runs(1000),
+    );
+  });
+});
