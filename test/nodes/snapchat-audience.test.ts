@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { sha256Hex } from '../../src/core/email';
 import { type Sandbox, SNAPCHAT_SANDBOX } from '../../src/sandbox';
+import { assertNoLeaks, scanForLeaks } from '../privacy/scan';
 import { assertBadInputHandled, freshDataDir, helper, loadFlow, profiles, snapchatCredentials, snapchatFlow, startTestSandbox, testSettings } from './harness';
 
 const hashesOf = (list: Array<{ email: string }>) => new Set(list.map((p) => sha256Hex(p.email)));
@@ -19,9 +20,14 @@ describe('snapchat-audience in a Node-RED runtime, against the sandbox', functio
   });
 
   afterEach(async () => {
+    const log = helper.log() as unknown as { args?: unknown[] } | undefined;
+    const requests = sandbox.recorder.requests;
     await helper.unload();
     await helper.stopServer();
     await sandbox.close();
+    // Privacy canary (issue 6 §4): fixture secrets and sample addresses never in the log, state files or requests.
+    const canaries = { emails: ['user0@example.com', 'user1@example.com'], secrets: [SNAPCHAT_SANDBOX.clientSecret, SNAPCHAT_SANDBOX.refreshToken] };
+    assertNoLeaks(await scanForLeaks(canaries, { texts: { 'Node-RED log': log?.args ?? [] }, dirs: [dataDir], requests }));
   });
 
   it('finds or creates the segment by name, sends batches and reports per batch and per segment', async () => {
