@@ -17,6 +17,7 @@ const faultSettingsBody = z
     dropRate: rate,
     includeAuth: z.boolean(),
     seed: z.number().int(),
+    expireTokensEvery: z.number().int().min(0),
   })
   .partial()
   .strict();
@@ -45,7 +46,7 @@ export function registerSandboxControl(router: Router, deps: ControlDeps): void 
     router.add({ method, pattern: `/_sandbox${pattern}`, kind: 'control', handler });
 
   control('GET', '/health', () => json(200, { status: 'ok', platforms: deps.platforms, uptimeMs: Date.now() - started }));
-  control('GET', '/faults', () => json(200, { settings: deps.faults.get(), injected: deps.faults.injected() }));
+  control('GET', '/faults', () => json(200, { settings: deps.faults.get(), injected: deps.faults.injected(), tokenExpiries: deps.faults.tokenExpiries() }));
   control('POST', '/faults', (ctx) => {
     const parsed = parseBody(ctx, faultSettingsBody);
     if (!parsed.ok) return parsed.reply;

@@ -18,6 +18,8 @@ export interface FaultSettings {
   includeAuth: boolean;
   /** Seeds a deterministic PRNG for the random faults; absent = Math.random. */
   seed?: number;
+  /** Every Nth API request (counted from when this is set) first expires every platform's access tokens; 0 = off. */
+  expireTokensEvery?: number;
 }
 
 export interface FailNextSpec {
@@ -46,6 +48,8 @@ export interface FaultControls {
   reset(): void;
   failNext(spec: FailNextSpec): void;
   injected(): InjectedCounts;
+  /** How many times `expireTokensEvery` has expired the access tokens. */
+  tokenExpiries(): number;
 }
 
 /** What the server should do instead of (or after) the handler. */
@@ -68,6 +72,11 @@ export class FaultInjector implements FaultControls {
   private queue: QueuedFault[] = [];
   private counts: InjectedCounts = { '429': 0, '5xx': 0, drop: 0 };
   private random: () => number = Math.random;
+  private apiCalls = 0;
+  private expiries = 0;
+
+  /** Called with every platform's expireAccessTokens when `expireTokensEvery` fires (the sandbox wires it). */
+  constructor(private readonly expireAllTokens: () => void = () => undefined) {}
 
   set(partial: Partial<FaultSettings>): void {
     for (const key of ['error429Rate', 'error5xxRate', 'dropRate'] as const) {
@@ -75,7 +84,10 @@ export class FaultInjector implements FaultControls {
       if (v !== undefined && !(v >= 0 && v <= 1)) throw new RangeError(`${key} must be between 0 and 1`);
     }
     if (partial.latencyMs !== undefined && !(partial.latencyMs >= 0)) throw new RangeError('latencyMs must be >= 0');
+    const every = partial.expireTokensEvery;
+    if (every !== undefined && !(Number.isInteger(every) && every >= 0)) throw new RangeError('expireTokensEvery must be a non-negative integer');
     this.settings = { ...this.settings, ...partial };
+    if (every !== undefined) this.apiCalls = 0;
     if (partial.seed !== undefined) this.random = mulberry32(partial.seed);
   }
 
@@ -88,6 +100,8 @@ export class FaultInjector implements FaultControls {
     this.queue = [];
     this.counts = { '429': 0, '5xx': 0, drop: 0 };
     this.random = Math.random;
+    this.apiCalls = 0;
+    this.expiries = 0;
   }
 
   failNext(spec: FailNextSpec): void {
@@ -103,6 +117,10 @@ export class FaultInjector implements FaultControls {
     return { ...this.counts };
   }
 
+  tokenExpiries(): number {
+    return this.expiries;
+  }
+
   /** Latency that applies to a request of this kind. */
   latencyFor(kind: RouteKind): number {
     return this.inScope(kind) ? this.settings.latencyMs : 0;
@@ -115,6 +133,13 @@ export class FaultInjector implements FaultControls {
   /** Decide a fault for one request; queued faults first, then the random rates. Counts what it injects. */
   decide(kind: RouteKind, method: string, path: string): FaultDecision | undefined {
     if (kind === 'control') return undefined;
+    if (kind === 'api' && this.settings.expireTokensEvery) {
+      this.apiCalls += 1;
+      if (this.apiCalls % this.settings.expireTokensEvery === 0) {
+        this.expiries += 1;
+        this.expireAllTokens(); // before the handler runs: this very call meets an expired token
+      }
+    }
     const queued = this.takeQueued(kind, method, path);
     if (queued) return this.count(queued);
     if (!this.inScope(kind)) return undefined;

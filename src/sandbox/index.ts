@@ -42,12 +42,16 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const resolved = resolveOptions(options);
   const router = new Router();
-  const faults = new FaultInjector();
   const recorder = new Recorder(resolved.recordBodies);
 
   const snapchat = registerSnapchat(router, { options: resolved });
   const criteo = registerCriteo(router, { options: resolved });
   const microsoftAds = registerMicrosoftAds(router, { options: resolved });
+  const faults = new FaultInjector(() => {
+    snapchat.api.expireAccessTokens();
+    criteo.api.expireAccessTokens();
+    microsoftAds.api.expireAccessTokens();
+  });
   const platforms: ReadonlyArray<SandboxPlatform<unknown>> = [snapchat, criteo, microsoftAds];
 
   const reset = (): void => {

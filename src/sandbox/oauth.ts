@@ -37,7 +37,7 @@ type RefreshState = 'active' | 'rotated' | 'revoked';
 
 export class TokenRegistry {
   private readonly access = new Map<string, { subject: TokenSubject; expiresAt: number }>();
-  private readonly refreshTokens = new Map<string, { subject: TokenSubject; state: RefreshState }>();
+  private readonly refreshTokens = new Map<string, { subject: TokenSubject; state: RefreshState; before?: RefreshState }>();
   private readonly codes = new Map<string, { subject: TokenSubject; redirectUri?: string; expiresAt: number; used: boolean }>();
   private readonly seeded: Array<readonly [string, TokenSubject]> = [];
 
@@ -98,7 +98,18 @@ export class TokenRegistry {
 
   /** Every refresh token issued so far is refused; tokens issued later work. */
   revokeRefreshTokens(): void {
-    for (const entry of this.refreshTokens.values()) entry.state = 'revoked';
+    for (const entry of this.refreshTokens.values()) {
+      if (entry.state !== 'revoked') entry.before = entry.state;
+      entry.state = 'revoked';
+    }
+  }
+
+  /** Undoes revokeRefreshTokens: each revoked refresh token gets back the state it had (active or rotated). */
+  restoreRefreshTokens(): void {
+    for (const entry of this.refreshTokens.values()) {
+      if (entry.state === 'revoked' && entry.before) entry.state = entry.before;
+      entry.before = undefined;
+    }
   }
 
   reset(): void {

@@ -38,6 +38,8 @@ export interface CriteoSandbox {
   expireAccessTokens(): void;
   /** The token endpoint now answers 400 invalid_grant for every refresh token issued so far. */
   revokeRefreshTokens(): void;
+  /** Undoes revokeRefreshTokens: the refresh tokens it revoked work again. */
+  restoreRefreshTokens(): void;
   /** A one-time code for the fixture user; bound to `redirectUri` when given. */
   issueAuthorizationCode(redirectUri?: string): string;
   readonly calls: Readonly<CriteoCalls>;
@@ -82,6 +84,7 @@ export function registerCriteo(router: Router, shared: PlatformContext): Sandbox
     },
     expireAccessTokens: () => criteo.tokens.expireAccessTokens(),
     revokeRefreshTokens: () => criteo.tokens.revokeRefreshTokens(),
+    restoreRefreshTokens: () => criteo.tokens.restoreRefreshTokens(),
     issueAuthorizationCode: (redirectUri) => criteo.tokens.issueCode(FIXTURE_SUBJECT, redirectUri),
     calls: criteo.calls,
   };

@@ -65,6 +65,10 @@ export class CriteoTokens {
     this.registry.revokeRefreshTokens();
   }
 
+  restoreRefreshTokens(): void {
+    this.registry.restoreRefreshTokens();
+  }
+
   reset(): void {
     this.registry.reset();
   }

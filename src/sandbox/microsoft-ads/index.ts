@@ -40,6 +40,8 @@ export interface MicrosoftAdsSandbox {
   expireAccessTokens(): void;
   /** The token endpoint now answers 400 invalid_grant (AADSTS70000) for every refresh token issued so far. */
   revokeRefreshTokens(): void;
+  /** Undoes revokeRefreshTokens: the refresh tokens it revoked work again. */
+  restoreRefreshTokens(): void;
   /** A one-time code for the fixture user; bound to `redirectUri` when given, else any redirect_uri is accepted. */
   issueAuthorizationCode(redirectUri?: string): string;
   /** The raw `scope` parameter of the last token request that got past client authentication (undefined before any, and after reset). */
@@ -116,6 +118,7 @@ export function registerMicrosoftAds(router: Router, shared: PlatformContext): S
     },
     expireAccessTokens: () => ms.tokens.expireAccessTokens(),
     revokeRefreshTokens: () => ms.tokens.revokeRefreshTokens(),
+    restoreRefreshTokens: () => ms.tokens.restoreRefreshTokens(),
     issueAuthorizationCode: (redirectUri) => ms.tokens.issueCode(FIXTURE_SUBJECT, redirectUri),
     get lastTokenScope() {
       return ms.observed.lastTokenScope;

@@ -21,6 +21,8 @@ export interface SnapchatSandbox {
   expireAccessTokens(): void;
   /** The token endpoint now answers 400 invalid_grant for every refresh token issued so far. */
   revokeRefreshTokens(): void;
+  /** Undoes revokeRefreshTokens: the refresh tokens it revoked work again. */
+  restoreRefreshTokens(): void;
   /** A one-time code for the fixture user; bound to `redirectUri` when given, else any redirect_uri is accepted. */
   issueAuthorizationCode(redirectUri?: string): string;
   readonly calls: Readonly<SnapchatCalls>;
@@ -47,6 +49,7 @@ export function registerSnapchat(router: Router, shared: PlatformContext): Sandb
     },
     expireAccessTokens: () => snap.tokens.expireAccessTokens(),
     revokeRefreshTokens: () => snap.tokens.revokeRefreshTokens(),
+    restoreRefreshTokens: () => snap.tokens.restoreRefreshTokens(),
     issueAuthorizationCode: (redirectUri) => snap.tokens.issueCode(FIXTURE_SUBJECT, redirectUri),
     calls: snap.calls,
   };
