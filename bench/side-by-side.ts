@@ -1,0 +1,361 @@
+/**
+ * `npm run bench`: the side-by-side benchmark (issue 6). For each platform (Snapchat 1,000,000;
+ * Microsoft 500,000; Criteo 1,000,000 profiles) against the sandbox (its own process) with 100 ms added
+ * to every API call and the platform's rate limits on, it measures
+ *   (a) this package in a real Node-RED runtime (bench/export.ts's child run),
+ *   (b) the flow an integrator builds by hand without it (bench/flows/hand-built-<platform>.json:
+ *       Split → Function (normalise + SHA-256) → Join (batch by count) → Function (request body) →
+ *       HTTP Request with a token fetched beforehand), in an embedded Node-RED with core nodes only,
+ *   (c) a minimal direct script, the floor: hash, batch, axios at the package's concurrency.
+ * Every run is a fresh process (its peak RSS is its own) against a fresh sandbox process. Prints wall time, profiles/s and peak RSS,
+ * medians, and the ratios (a)/(c) and (b)/(a); checks the sandbox holds every identifier after each run.
+ * Options: --platform NAME (all), --profiles N, --runs N (3), --runs-b N (3), --timeout-b S (600),
+ * --latency MS (100), --only a,b,c.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import axios from 'axios';
+import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
+import { median, peakRssMb, prepareUserDir, ROOT, startRuntime, startSandboxProcess } from './runtime';
+
+interface Platform {
+  readonly profiles: number;
+  readonly maxBatch: number;
+  readonly concurrency: number;
+  readonly audiencesPath: string;
+  token(url: string): Promise<string>;
+  createAudience(url: string, token: string, name: string): Promise<string>;
+  headers(token: string): Record<string, string>;
+  method: 'POST' | 'PATCH';
+  sendUrl(url: string, audienceId: string): string;
+  body(audienceId: string, hashes: string[]): string;
+  /** What the hand-built flow's Function nodes read from the global context besides url, token and audience. */
+  extraGlobals: Record<string, string>;
+}
+
+async function postJson(url: string, body: unknown, headers: Record<string, string>): Promise<Record<string, unknown>> {
+  let response = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  for (let tries = 0; response.status === 429 && tries < 70; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    response = await fetch(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  }
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${text.slice(0, 200)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+async function formToken(url: string, form: Record<string, string>): Promise<string> {
+  const response = await fetch(url, { method: 'POST', body: new URLSearchParams(form), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`no access token from ${url}: HTTP ${response.status}`);
+  return body.access_token;
+}
+
+const PLATFORMS: Record<string, Platform> = {
+  snapchat: {
+    profiles: 1_000_000,
+    maxBatch: 100_000,
+    concurrency: 4,
+    audiencesPath: '/_sandbox/snapchat/segments',
+    token: (url) =>
+      formToken(`${url}${SNAPCHAT_SANDBOX.paths.token}`, { grant_type: 'refresh_token', refresh_token: SNAPCHAT_SANDBOX.refreshToken, client_id: SNAPCHAT_SANDBOX.clientId, client_secret: SNAPCHAT_SANDBOX.clientSecret }),
+    async createAudience(url, token, name) {
+      const body = await postJson(
+        `${url}/v1/adaccounts/${SNAPCHAT_SANDBOX.adAccountId}/segments`,
+        { segments: [{ name, description: 'bench', source_type: 'FIRST_PARTY', retention_in_days: 180, ad_account_id: SNAPCHAT_SANDBOX.adAccountId }] },
+        { Authorization: `Bearer ${token}` },
+      );
+      return (body.segments as Array<{ segment: { id: string } }>)[0].segment.id;
+    },
+    headers: (token) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }),
+    method: 'POST',
+    sendUrl: (url, id) => `${url}/v1/segments/${id}/users`,
+    body: (_id, hashes) => `{"users":[{"schema":["EMAIL_SHA256"],"data":[${hashes.map((h) => `["${h}"]`).join(',')}]}]}`,
+    extraGlobals: {},
+  },
+  'microsoft-ads': {
+    profiles: 500_000,
+    maxBatch: 1_000,
+    concurrency: 8,
+    audiencesPath: '/_sandbox/microsoft-ads/audiences',
+    token: (url) =>
+      formToken(`${url}${MICROSOFT_ADS_SANDBOX.paths.token}`, {
+        grant_type: 'refresh_token',
+        refresh_token: MICROSOFT_ADS_SANDBOX.refreshToken,
+        scope: MICROSOFT_ADS_SANDBOX.scope,
+        client_id: MICROSOFT_ADS_SANDBOX.clientId,
+        client_secret: MICROSOFT_ADS_SANDBOX.clientSecret,
+      }),
+    async createAudience(url, token, name) {
+      const audience = { Type: 'CustomerList', Name: name, Description: 'bench', Scope: 'Account', ParentId: MICROSOFT_ADS_SANDBOX.accountId, MembershipDuration: 30 };
+      const body = await postJson(`${url}/CampaignManagement/v13/Audiences`, { Audiences: [audience] }, PLATFORMS['microsoft-ads'].headers(token));
+      return String((body.AudienceIds as string[])[0]);
+    },
+    headers: (token) => ({
+      Authorization: `Bearer ${token}`,
+      DeveloperToken: MICROSOFT_ADS_SANDBOX.developerToken,
+      CustomerId: MICROSOFT_ADS_SANDBOX.customerId,
+      CustomerAccountId: MICROSOFT_ADS_SANDBOX.accountId,
+      'Content-Type': 'application/json',
+    }),
+    method: 'POST',
+    sendUrl: (url) => `${url}/CampaignManagement/v13/CustomerListUserData/Apply`,
+    body: (id, hashes) =>
+      JSON.stringify({ CustomerListUserData: { AcceptCustomerMatchTerm: true, ActionType: 'Add', AudienceId: id, CustomerListItemSubType: 'Email', CustomerListItems: hashes } }),
+    extraGlobals: { developerToken: MICROSOFT_ADS_SANDBOX.developerToken, customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId },
+  },
+  criteo: {
+    profiles: 1_000_000,
+    maxBatch: 50_000,
+    concurrency: 4,
+    audiencesPath: '/_sandbox/criteo/segments',
+    token: (url) => formToken(`${url}${CRITEO_SANDBOX.paths.token}`, { grant_type: 'client_credentials', client_id: CRITEO_SANDBOX.clientId, client_secret: CRITEO_SANDBOX.clientSecret }),
+    async createAudience(url, token, name) {
+      const body = await postJson(
+        `${url}${CRITEO_SANDBOX.paths.api}/audience-segments/create`,
+        { data: [{ type: 'AudienceSegment', attributes: { advertiserId: CRITEO_SANDBOX.advertiserId, name, description: 'bench', contactList: {} } }] },
+        { Authorization: `Bearer ${token}` },
+      );
+      return String((body.data as Array<{ id: string }>)[0].id);
+    },
+    headers: (token) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }),
+    method: 'PATCH',
+    sendUrl: (url, id) => `${url}${CRITEO_SANDBOX.paths.api}/audience-segments/${id}/contact-list`,
+    body: (_id, hashes) => JSON.stringify({ data: { type: 'ContactlistAmendment', attributes: { operation: 'add', identifierType: 'email', identifiers: hashes } } }),
+    extraGlobals: {},
+  },
+};
+
+interface RunResult {
+  seconds: number;
+  peakRssMb: number;
+  held: number;
+  /** (b) only: requests answered and how many with a 2xx. */
+  requests?: number;
+  ok?: number;
+  timedOut?: boolean;
+}
+
+const { values } = parseArgs({
+  options: {
+    platform: { type: 'string' },
+    profiles: { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    'runs-b': { type: 'string', default: '3' },
+    'timeout-b': { type: 'string', default: '600' },
+    latency: { type: 'string', default: '100' },
+    only: { type: 'string', default: 'a,b,c' },
+    child: { type: 'string' },
+    sandbox: { type: 'string' },
+  },
+});
+
+function generateProfiles(count: number): Array<{ id: number; contact: { email: string } }> {
+  const tag = `${process.pid}-${Date.now()}`;
+  return Array.from({ length: count }, (_, i) => ({ id: i, contact: { email: `customer${i}.${tag}@example.com` } }));
+}
+
+async function memberCount(url: string, audiencesPath: string, audienceId: string): Promise<number> {
+  const response = await fetch(`${url}${audiencesPath}`);
+  const body = (await response.json()) as Record<string, Array<{ id: string; members: number }> | undefined>;
+  const list = Object.values(body).find(Array.isArray) ?? [];
+  return list.find((audience) => String(audience.id) === String(audienceId))?.members ?? -1;
+}
+
+/** (c) the floor: token, audience, hash, batch, send with axios at the package's concurrency. Everything timed. */
+async function runDirect(platform: Platform, count: number, url: string): Promise<RunResult> {
+  let profiles: Array<{ contact: { email: string } }> | undefined = generateProfiles(count);
+  const started = performance.now();
+  const token = await platform.token(url);
+  const audienceId = await platform.createAudience(url, token, `Direct ${process.pid}-${Date.now()}`);
+  const hashes = profiles.map((p) => createHash('sha256').update(p.contact.email.trim().toLowerCase()).digest('hex'));
+  profiles = undefined;
+  const client = axios.create({ httpAgent: new http.Agent({ keepAlive: true }), maxBodyLength: Infinity, maxContentLength: Infinity, validateStatus: () => true });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < hashes.length) {
+      const batch = hashes.slice(next, next + platform.maxBatch);
+      next += platform.maxBatch;
+      const body = platform.body(audienceId, batch);
+      for (;;) {
+        const response = await client.request({ method: platform.method, url: platform.sendUrl(url, audienceId), headers: platform.headers(token), data: body });
+        if (response.status === 429) {
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          continue;
+        }
+        if (response.status < 200 || response.status >= 300) throw new Error(`HTTP ${response.status}: ${String(response.data).slice(0, 200)}`);
+        break;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: platform.concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  const held = await memberCount(url, platform.audiencesPath, audienceId);
+  return { seconds, peakRssMb: peakRssMb(), held };
+}
+
+/** (b) the hand-built flow in an embedded Node-RED with core nodes only. Token and audience made beforehand (untimed). */
+async function runHandBuilt(name: string, platform: Platform, count: number, url: string): Promise<RunResult> {
+  const flows = JSON.parse(await fs.readFile(path.join(ROOT, 'bench', 'flows', `hand-built-${name}.json`), 'utf8')) as unknown[];
+  const token = await platform.token(url);
+  const audienceId = await platform.createAudience(url, token, `Hand-built ${process.pid}-${Date.now()}`);
+  const userDir = await prepareUserDir();
+  let finish: (outcome: { requests: number; ok: number }) => void = () => undefined;
+  const expectedRequests = Math.ceil(count / platform.maxBatch);
+  const bench = { url, token, audienceId, expectedRequests, done: (outcome: { requests: number; ok: number }) => finish(outcome), ...platform.extraGlobals };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtime = await startRuntime(userDir, flows, {}, { bench, crypto: require('node:crypto') });
+  let payload: unknown[] | undefined = generateProfiles(count);
+  const started = performance.now();
+  const timeoutMs = Number(values['timeout-b']) * 1000;
+  const outcome = await new Promise<{ requests: number; ok: number } | undefined>((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    finish = (result) => {
+      clearTimeout(timer);
+      resolve(result);
+    };
+    runtime.getNode('hb-split').receive({ payload });
+    payload = undefined;
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const held = await memberCount(url, platform.audiencesPath, audienceId);
+  return { seconds, peakRssMb: peakRssMb(), held, requests: outcome?.requests, ok: outcome?.ok, timedOut: !outcome };
+}
+
+function runChild(args: string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: timeoutMs }, (error, stdout, stderr) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) {
+        reject(new Error(`the run printed no result${error ? ` (${error.message})` : ''}\n${stderr.slice(-2000)}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice(7)) as RunResult);
+    });
+  });
+}
+
+interface Variant {
+  key: 'a' | 'b' | 'c';
+  label: string;
+  runs: number;
+  args: (sandboxUrl: string, name: string, count: number) => string[];
+}
+
+const VARIANTS: Variant[] = [
+  {
+    key: 'a',
+    label: '(a) this package in Node-RED',
+    runs: Number(values.runs),
+    args: (url, name, count) => [...process.execArgv, path.join(__dirname, 'export.ts'), '--child', url, '--platform', name, '--profiles', String(count)],
+  },
+  {
+    key: 'b',
+    label: '(b) hand-built flow (core nodes)',
+    runs: Number(values['runs-b']),
+    args: (url, name, count) => [...process.execArgv, __filename, '--child', 'b', '--sandbox', url, '--platform', name, '--profiles', String(count), '--timeout-b', values['timeout-b'] ?? '600'],
+  },
+  {
+    key: 'c',
+    label: '(c) direct script (floor)',
+    runs: Number(values.runs),
+    args: (url, name, count) => [...process.execArgv, __filename, '--child', 'c', '--sandbox', url, '--platform', name, '--profiles', String(count)],
+  },
+];
+
+interface Row {
+  platform: string;
+  profiles: number;
+  variant: string;
+  seconds: number;
+  peakRssMb: number;
+  runs: number[];
+  lowerBound: boolean;
+}
+
+async function benchPlatform(name: string, count: number): Promise<Row[]> {
+  const latency = values.latency ?? '100';
+  console.log(`\n${name}: ${count.toLocaleString('en-US')} profiles, sandbox latency ${latency} ms per call, rate limits on, Node ${process.version}`);
+  const rows: Row[] = [];
+  const wanted = new Set((values.only ?? 'a,b,c').split(','));
+  {
+    for (const variant of VARIANTS.filter((v) => wanted.has(v.key))) {
+      const results: RunResult[] = [];
+      let lowerBound = false;
+      for (let run = 1; run <= variant.runs; run++) {
+        const timeoutMs = variant.key === 'b' ? (Number(values['timeout-b']) + 120) * 1000 : 30 * 60_000;
+        // A fresh sandbox per run: every run starts with the platform's full quota and an empty store.
+        const sandbox = await startSandboxProcess(['--quiet', '--latency', latency]);
+        const result = await runChild(variant.args(sandbox.url, name, count), timeoutMs).finally(() => sandbox.stop());
+        results.push(result);
+        const complete = result.held === count;
+        if (variant.key === 'b' && (result.timedOut || !complete)) lowerBound = true;
+        console.log(
+          `  ${variant.label} run ${run}: ${result.timedOut ? '> ' : ''}${result.seconds.toFixed(2)} s, ${Math.round(count / result.seconds).toLocaleString('en-US')} profiles/s, ` +
+            `peak RSS ${result.peakRssMb} MB, sandbox holds ${result.held.toLocaleString('en-US')}${result.requests !== undefined ? `, ${result.ok}/${result.requests} requests 2xx` : ''}${result.timedOut ? ' (timed out)' : ''}`,
+        );
+        if (variant.key !== 'b' && !complete) throw new Error(`${variant.label}: the sandbox holds ${result.held} identifiers, expected ${count}`);
+        if (result.timedOut) break; // a lower bound is enough; do not spend another timeout on it
+      }
+      const seconds = median(results.map((r) => r.seconds));
+      const row: Row = { platform: name, profiles: count, variant: variant.key, seconds, peakRssMb: median(results.map((r) => r.peakRssMb)), runs: results.map((r) => r.seconds), lowerBound };
+      rows.push(row);
+      console.log(`  ${variant.label} median of ${results.length}: ${lowerBound ? '≥ ' : ''}${seconds.toFixed(2)} s, ${Math.round(count / seconds).toLocaleString('en-US')} profiles/s, peak RSS ${row.peakRssMb} MB`);
+    }
+  }
+  return rows;
+}
+
+function report(rows: Row[]): void {
+  console.log('\n| platform | profiles | variant | wall time (median) | runs | profiles/s | peak RSS |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of rows) {
+    const label = VARIANTS.find((v) => v.key === row.variant)?.label ?? row.variant;
+    console.log(
+      `| ${row.platform} | ${row.profiles.toLocaleString('en-US')} | ${label} | ${row.lowerBound ? '≥ ' : ''}${row.seconds.toFixed(2)} s | ${row.runs.map((s) => s.toFixed(2)).join(' / ')} | ` +
+        `${row.lowerBound ? '≤ ' : ''}${Math.round(row.profiles / row.seconds).toLocaleString('en-US')} | ${row.peakRssMb} MB |`,
+    );
+  }
+  console.log('\n| platform | (a)/(c) (target ≤ 1.25) | (b)/(a) (target ≥ 10) | peak RSS (a) (target < 600 MB for 1M) |');
+  console.log('|---|---|---|---|');
+  for (const name of [...new Set(rows.map((r) => r.platform))]) {
+    const get = (key: string): Row | undefined => rows.find((r) => r.platform === name && r.variant === key);
+    const a = get('a');
+    const b = get('b');
+    const c = get('c');
+    const ac = a && c ? (a.seconds / c.seconds).toFixed(2) : 'n/a';
+    const ba = a && b ? `${b.lowerBound ? '≥ ' : ''}${(b.seconds / a.seconds).toFixed(1)}` : 'n/a';
+    console.log(`| ${name} | ${ac} | ${ba} | ${a ? `${a.peakRssMb} MB` : 'n/a'} |`);
+  }
+}
+
+async function main(): Promise<void> {
+  if (values.child) {
+    const name = values.platform ?? '';
+    const platform = PLATFORMS[name];
+    const count = Number(values.profiles);
+    const result = values.child === 'b' ? await runHandBuilt(name, platform, count, values.sandbox ?? '') : await runDirect(platform, count, values.sandbox ?? '');
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+    return;
+  }
+  const names = values.platform ? [values.platform] : Object.keys(PLATFORMS);
+  const rows: Row[] = [];
+  for (const name of names) {
+    if (!PLATFORMS[name]) throw new Error(`unknown platform ${name}: one of ${Object.keys(PLATFORMS).join(', ')}`);
+    rows.push(...(await benchPlatform(name, Number(values.profiles ?? PLATFORMS[name].profiles))));
+  }
+  report(rows);
+}
+
+main().then(
+  // Node-RED leaves timers behind: exit once stdout has drained.
+  () => process.stdout.write('', () => process.exit(0)),
+  (error: unknown) => {
+    console.error(error);
+    process.stdout.write('', () => process.exit(1));
+  },
+);
