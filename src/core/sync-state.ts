@@ -72,7 +72,10 @@ export class FileSyncStateStore implements SyncStateStore {
     let count = 0;
     for (const identifier of members) {
       if (count === size) throw new ExportError('internal', 'More identifiers than announced for the mirror state');
-      data.write(stateIdentifier(identifier), 8 + count++ * HASH_BYTES, HASH_BYTES, 'hex');
+      // A hex digest decodes straight into its 32 bytes; anything else (a plain address) stops the hex
+      // decoder early and is stored as its SHA-256. Cheaper than testing a million digests with a regex.
+      const offset = 8 + count++ * HASH_BYTES;
+      if (identifier.length !== 64 || data.write(identifier, offset, HASH_BYTES, 'hex') !== HASH_BYTES) data.write(sha256Hex(identifier), offset, HASH_BYTES, 'hex');
     }
     data.writeUInt32LE(count, 4);
     await this.writeAtomically(this.fileFor(key), data.subarray(0, 8 + count * HASH_BYTES));
