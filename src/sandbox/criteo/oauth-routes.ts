@@ -5,7 +5,8 @@
  * the exact `error` strings are undocumented (§8.7).
  */
 import { isFormBody, readClientCredentials } from '../oauth';
-import { escapeHtml, html, json, redirect } from '../reply';
+import { consentPage, errorPage, isHttpUrl, withParams } from '../authorize-page';
+import { json, redirect } from '../reply';
 import type { Handler, Reply, RequestContext, Router } from '../router';
 import { FIXTURE_SUBJECT, type CriteoContext } from './context';
 import { criteoFaults } from './envelope';
@@ -14,7 +15,7 @@ import { CRITEO_SANDBOX } from './fixtures';
 
 export function registerOAuthRoutes(router: Router, criteo: CriteoContext, errors: ReturnType<typeof criteoFaults>): void {
   router.add({ method: 'POST', pattern: CRITEO_SANDBOX.paths.token, kind: 'auth', errors, handler: tokenEndpoint(criteo) });
-  router.add({ method: 'GET', pattern: CRITEO_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentPage });
+  router.add({ method: 'GET', pattern: CRITEO_SANDBOX.paths.authorize, kind: 'auth', errors, handler: authorizePage });
   router.add({ method: 'POST', pattern: CRITEO_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentDecision(criteo) });
 }
 
@@ -84,28 +85,17 @@ function readAuthorize(params: URLSearchParams): AuthorizeRequest | { readonly p
 }
 
 /** Criteo's authorization-code flow has no scopes (spec: `scopes: {}`), so none is asked for. */
-function consentPage(ctx: RequestContext): Reply {
+function authorizePage(ctx: RequestContext): Reply {
   const request = readAuthorize(ctx.query);
   if ('page' in request) return errorPage(request.page);
   if (ctx.query.get('response_type') !== 'code') return redirectError(request, 'unsupported_response_type');
-  const hidden = (name: string, value: string | undefined): string =>
-    value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
-  return html(
-    200,
-    `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Criteo sandbox — authorize</title></head>
-<body>
-<h1>Sandbox — allow ${escapeHtml(request.clientId)} to access your Criteo advertisers?</h1>
-<p>This is the local Criteo sandbox. Allowing gives the app the sandbox user's portfolio (advertiser ${CRITEO_SANDBOX.advertiserId}).</p>
-<form method="post" action="${CRITEO_SANDBOX.paths.authorize}">
-${hidden('client_id', request.clientId)}
-${hidden('redirect_uri', request.redirectUri)}
-${hidden('state', request.state)}
-<button id="allow" type="submit" name="decision" value="allow">Allow</button>
-<button id="deny" type="submit" name="decision" value="deny">Deny</button>
-</form>
-</body></html>`,
-  );
+  return consentPage({
+    title: 'Criteo sandbox — authorize',
+    heading: `Sandbox — allow ${request.clientId} to access your Criteo advertisers?`,
+    explanationHtml: `This is the local Criteo sandbox. Allowing gives the app the sandbox user's portfolio (advertiser ${CRITEO_SANDBOX.advertiserId}).`,
+    action: CRITEO_SANDBOX.paths.authorize,
+    fields: { client_id: request.clientId, redirect_uri: request.redirectUri, state: request.state },
+  });
 }
 
 function consentDecision(criteo: CriteoContext): Handler {
@@ -123,21 +113,5 @@ function redirectError(request: AuthorizeRequest, error: string): Reply {
   return redirect(withParams(request.redirectUri, { error, state: request.state }));
 }
 
-function errorPage(message: string): Reply {
-  return html(400, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head><body><h1>Authorization error</h1><p>${escapeHtml(message)}</p></body></html>`);
-}
 
-function withParams(url: string, params: Record<string, string | undefined>): string {
-  const target = new URL(url);
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) target.searchParams.set(key, value);
-  return target.toString();
-}
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}

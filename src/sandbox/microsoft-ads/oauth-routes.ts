@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isFormBody, readClientCredentials, type GrantResult } from '../oauth';
-import { escapeHtml, html, json, redirect } from '../reply';
+import { consentPage, errorPage, isHttpUrl, withParams } from '../authorize-page';
+import { escapeHtml, json, redirect } from '../reply';
 import type { FaultReplies, Handler, Reply, RequestContext, Router } from '../router';
 import { FIXTURE_SUBJECT, type MsContext } from './context';
 import { MICROSOFT_ADS_SANDBOX } from './fixtures';
@@ -17,7 +18,7 @@ const AUTHORIZE_PATH = '/:tenant/oauth2/v2.0/authorize';
 
 export function registerOAuthRoutes(router: Router, ms: MsContext): void {
   router.add({ method: 'POST', pattern: TOKEN_PATH, kind: 'auth', errors: AAD_FAULTS, handler: tokenEndpoint(ms) });
-  router.add({ method: 'GET', pattern: AUTHORIZE_PATH, kind: 'auth', errors: AAD_FAULTS, handler: consentPage });
+  router.add({ method: 'GET', pattern: AUTHORIZE_PATH, kind: 'auth', errors: AAD_FAULTS, handler: authorizePage });
   router.add({ method: 'POST', pattern: AUTHORIZE_PATH, kind: 'auth', errors: AAD_FAULTS, handler: consentDecision(ms) });
 }
 
@@ -171,37 +172,27 @@ function readAuthorize(tenant: string, params: URLSearchParams): AuthorizeReques
   return { clientId, redirectUri, state: params.get('state') ?? undefined, scope: params.get('scope') ?? undefined };
 }
 
-function consentPage(ctx: RequestContext): Reply {
+function authorizePage(ctx: RequestContext): Reply {
   const request = readAuthorize(ctx.params.tenant, ctx.query);
-  if ('page' in request) return errorPage(request.page);
+  if ('page' in request) return msErrorPage(request.page);
   if (ctx.query.get('response_type') !== 'code') return redirectError(request, 'unsupported_response_type', 'AADSTS70005: response_type must be code.');
   if (parseScope(request.scope ?? null).resource.length === 0) return redirectError(request, 'invalid_scope', 'AADSTS70011: The provided value for the input parameter scope is not valid.');
-  const hidden = (name: string, value: string | undefined): string =>
-    value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
-  return html(
-    200,
-    `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Microsoft sandbox — permissions requested</title></head>
-<body>
-<h1>Sandbox — let ${escapeHtml(request.clientId)} access Microsoft Advertising?</h1>
-<p>This is the local Microsoft Advertising sandbox. Accepting grants <code>${escapeHtml(request.scope ?? '')}</code> for the sandbox user.</p>
-<form method="post" action="${escapeHtml(ctx.path)}">
-${hidden('client_id', request.clientId)}
-${hidden('redirect_uri', request.redirectUri)}
-${hidden('state', request.state)}
-${hidden('scope', request.scope)}
-<button id="allow" type="submit" name="decision" value="allow">Accept</button>
-<button id="deny" type="submit" name="decision" value="deny">Cancel</button>
-</form>
-</body></html>`,
-  );
+  return consentPage({
+    title: 'Microsoft sandbox — permissions requested',
+    heading: `Sandbox — let ${request.clientId} access Microsoft Advertising?`,
+    explanationHtml: `This is the local Microsoft Advertising sandbox. Accepting grants <code>${escapeHtml(request.scope ?? '')}</code> for the sandbox user.`,
+    action: ctx.path,
+    fields: { client_id: request.clientId, redirect_uri: request.redirectUri, state: request.state, scope: request.scope },
+    allowLabel: 'Accept',
+    denyLabel: 'Cancel',
+  });
 }
 
 function consentDecision(ms: MsContext): Handler {
   return (ctx) => {
     const form = new URLSearchParams(ctx.body.toString('utf8'));
     const request = readAuthorize(ctx.params.tenant, form);
-    if ('page' in request) return errorPage(request.page);
+    if ('page' in request) return msErrorPage(request.page);
     if (form.get('decision') !== 'allow') return redirectError(request, 'access_denied', 'AADSTS65004: User declined to consent to access the app.');
     if (parseScope(request.scope ?? null).resource.length === 0) return redirectError(request, 'invalid_scope', 'AADSTS70011: The provided value for the input parameter scope is not valid.');
     const code = ms.tokens.issueCode({ ...FIXTURE_SUBJECT, scope: request.scope ?? '' }, request.redirectUri);
@@ -213,21 +204,9 @@ function redirectError(request: AuthorizeRequest, error: string, description: st
   return redirect(withParams(request.redirectUri, { error, error_description: description, state: request.state }));
 }
 
-function errorPage(message: string): Reply {
-  return html(400, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign in error</title></head><body><h1>Sorry, but we’re having trouble signing you in.</h1><p>${escapeHtml(message)}</p></body></html>`);
+/** Microsoft's own wording for an authorize request it cannot redirect back. */
+function msErrorPage(message: string): Reply {
+  return errorPage(message, 'Sign in error', 'Sorry, but we’re having trouble signing you in.');
 }
 
-function withParams(url: string, params: Record<string, string | undefined>): string {
-  const target = new URL(url);
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) target.searchParams.set(key, value);
-  return target.toString();
-}
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}

@@ -4,7 +4,8 @@
  * the reference's assumption.
  */
 import { isFormBody, readClientCredentials, type GrantResult } from '../oauth';
-import { escapeHtml, html, json, redirect } from '../reply';
+import { consentPage, errorPage, isHttpUrl, withParams } from '../authorize-page';
+import { escapeHtml, json, redirect } from '../reply';
 import type { Handler, Reply, RequestContext, Router } from '../router';
 import { FIXTURE_SUBJECT, type SnapContext } from './context';
 import { SNAPCHAT_SANDBOX } from './fixtures';
@@ -12,7 +13,7 @@ import { SNAPCHAT_SANDBOX } from './fixtures';
 export function registerOAuthRoutes(router: Router, snap: SnapContext): void {
   const errors = snap.envelope.faults;
   router.add({ method: 'POST', pattern: SNAPCHAT_SANDBOX.paths.token, kind: 'auth', errors, handler: tokenEndpoint(snap) });
-  router.add({ method: 'GET', pattern: SNAPCHAT_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentPage });
+  router.add({ method: 'GET', pattern: SNAPCHAT_SANDBOX.paths.authorize, kind: 'auth', errors, handler: authorizePage });
   router.add({ method: 'POST', pattern: SNAPCHAT_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentDecision(snap) });
 }
 
@@ -81,30 +82,18 @@ function readAuthorize(params: URLSearchParams): AuthorizeRequest | { readonly p
   return { clientId, redirectUri, state: params.get('state') ?? undefined, scope: params.get('scope') ?? undefined };
 }
 
-function consentPage(ctx: RequestContext): Reply {
+function authorizePage(ctx: RequestContext): Reply {
   const request = readAuthorize(ctx.query);
   if ('page' in request) return errorPage(request.page);
   if (ctx.query.get('response_type') !== 'code') return redirectError(request, 'unsupported_response_type');
   if (!hasMarketingScope(request.scope)) return redirectError(request, 'invalid_scope');
-  const hidden = (name: string, value: string | undefined): string =>
-    value === undefined ? '' : `<input type="hidden" name="${name}" value="${escapeHtml(value)}">`;
-  return html(
-    200,
-    `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Snapchat sandbox — authorize</title></head>
-<body>
-<h1>Sandbox — allow ${escapeHtml(request.clientId)} to manage ads?</h1>
-<p>This is the local Snapchat sandbox. Allowing grants scope <code>${escapeHtml(request.scope ?? '')}</code> for the sandbox user.</p>
-<form method="post" action="${SNAPCHAT_SANDBOX.paths.authorize}">
-${hidden('client_id', request.clientId)}
-${hidden('redirect_uri', request.redirectUri)}
-${hidden('state', request.state)}
-${hidden('scope', request.scope)}
-<button id="allow" type="submit" name="decision" value="allow">Allow</button>
-<button id="deny" type="submit" name="decision" value="deny">Deny</button>
-</form>
-</body></html>`,
-  );
+  return consentPage({
+    title: 'Snapchat sandbox — authorize',
+    heading: `Sandbox — allow ${request.clientId} to manage ads?`,
+    explanationHtml: `This is the local Snapchat sandbox. Allowing grants scope <code>${escapeHtml(request.scope ?? '')}</code> for the sandbox user.`,
+    action: SNAPCHAT_SANDBOX.paths.authorize,
+    fields: { client_id: request.clientId, redirect_uri: request.redirectUri, state: request.state, scope: request.scope },
+  });
 }
 
 function consentDecision(snap: SnapContext): Handler {
@@ -127,21 +116,5 @@ function redirectError(request: AuthorizeRequest, error: string): Reply {
   return redirect(withParams(request.redirectUri, { error, state: request.state }));
 }
 
-function errorPage(message: string): Reply {
-  return html(400, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorization error</title></head><body><h1>Authorization error</h1><p>${escapeHtml(message)}</p></body></html>`);
-}
 
-function withParams(url: string, params: Record<string, string | undefined>): string {
-  const target = new URL(url);
-  for (const [key, value] of Object.entries(params)) if (value !== undefined) target.searchParams.set(key, value);
-  return target.toString();
-}
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
