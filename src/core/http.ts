@@ -32,6 +32,11 @@ export async function send(client: AxiosInstance, config: Parameters<AxiosInstan
   }
 }
 
+/** A configured base URL (a root, maybe with a trailing slash) joined with the platform's own path. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
 /** A JSON body: text, or rows streamed with their exact length. */
 export type JsonBody = string | { readonly stream: NodeJS.ReadableStream; readonly length: number };
 

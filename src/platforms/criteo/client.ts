@@ -1,7 +1,7 @@
 import type { AxiosInstance, AxiosResponse, Method } from 'axios';
 import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
-import { errorCodeForStatus, type JsonBody, parseJson, sendJson } from '../../core/http';
+import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, sendJson } from '../../core/http';
 import { streamJsonRows } from '../../core/json-body';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
@@ -32,7 +32,7 @@ export class CriteoClient {
   private readonly base: string;
 
   constructor(private readonly options: CriteoClientOptions) {
-    this.base = `${options.apiBaseUrl.replace(/\/+$/, '')}/${encodeURIComponent(options.apiVersion)}/marketing-solutions`;
+    this.base = joinUrl(options.apiBaseUrl, `/${encodeURIComponent(options.apiVersion)}/marketing-solutions`);
   }
 
   /** The application the token belongs to (name and organisation). */

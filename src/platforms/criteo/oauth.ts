@@ -1,3 +1,4 @@
+import { joinUrl } from '../../core/http';
 import type { AxiosInstance } from 'axios';
 import { ExportError } from '../../core/errors';
 import { requestTokenGrant } from '../../core/oauth-token';
@@ -22,18 +23,18 @@ export function requestCriteoToken(http: AxiosInstance, settings: CriteoOAuthSet
   else if (refreshToken) grant = { grant_type: 'refresh_token', refresh_token: refreshToken };
   else return Promise.reject(new ExportError('reauth_required', 'The Criteo connection uses the authorization-code grant but has no refresh token: authenticate the connection first'));
 
-  return requestTokenGrant(http, 'Criteo', `${settings.authBaseUrl.replace(/\/+$/, '')}/oauth2/token`, { ...grant, client_id: settings.clientId, client_secret: settings.clientSecret });
+  return requestTokenGrant(http, 'Criteo', joinUrl(settings.authBaseUrl, '/oauth2/token'), { ...grant, client_id: settings.clientId, client_secret: settings.clientSecret });
 }
 
 /** Criteo's consent page for the authorization-code grant (no scopes). */
 export function criteoAuthorizeUrl(authBaseUrl: string, params: { clientId: string; redirectUri: string; state: string }): string {
   const query = new URLSearchParams({ response_type: 'code', client_id: params.clientId, redirect_uri: params.redirectUri, state: params.state });
-  return `${authBaseUrl.replace(/\/+$/, '')}/oauth2?${query.toString()}`;
+  return joinUrl(authBaseUrl, `/oauth2?${query.toString()}`);
 }
 
 /** Authorization-code grant, for the editor's sign-in. */
 export function exchangeCriteoCode(http: AxiosInstance, settings: Pick<CriteoOAuthSettings, 'authBaseUrl' | 'clientId' | 'clientSecret'>, code: string, redirectUri: string): Promise<TokenGrant> {
-  return requestTokenGrant(http, 'Criteo', `${settings.authBaseUrl.replace(/\/+$/, '')}/oauth2/token`, {
+  return requestTokenGrant(http, 'Criteo', joinUrl(settings.authBaseUrl, '/oauth2/token'), {
     grant_type: 'authorization_code',
     code,
     redirect_uri: redirectUri,

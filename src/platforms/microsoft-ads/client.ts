@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { ExportError, type ErrorCode } from '../../core/errors';
-import { errorCodeForStatus, parseJsonKeepingBigIds, sendJson } from '../../core/http';
+import { errorCodeForStatus, joinUrl, parseJsonKeepingBigIds, sendJson } from '../../core/http';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import {
@@ -57,7 +57,7 @@ export class MicrosoftAdsClient {
   private readonly base: string;
 
   constructor(private readonly options: MicrosoftAdsClientOptions) {
-    this.base = `${options.apiBaseUrl.replace(/\/+$/, '')}/CampaignManagement/v13`;
+    this.base = joinUrl(options.apiBaseUrl, '/CampaignManagement/v13');
   }
 
   /** All customer lists of the account (QueryByIds with null ids), or the given ones. */

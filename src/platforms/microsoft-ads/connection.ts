@@ -1,5 +1,5 @@
 import type { AxiosInstance } from 'axios';
-import { createHttpClient } from '../../core/http';
+import { createHttpClient, joinUrl } from '../../core/http';
 import { registerSecret } from '../../core/redact';
 import { type RefreshTokenStore, TokenManager } from '../../core/token-manager';
 import { MicrosoftAdsAdapter, type MicrosoftAdsAudienceSettings } from './adapter';
@@ -31,7 +31,7 @@ export interface MicrosoftAdsConnectionSettings {
 }
 
 export function effectiveApiBaseUrl(apiBaseUrl: string, environment: MicrosoftEnvironment): string {
-  const isProductionDefault = apiBaseUrl.replace(/\/+$/, '') === MICROSOFT_ADS_DEFAULTS.apiBaseUrl;
+  const isProductionDefault = joinUrl(apiBaseUrl, '') === MICROSOFT_ADS_DEFAULTS.apiBaseUrl;
   return environment === 'sandbox' && isProductionDefault ? MICROSOFT_ADS_DEFAULTS.sandboxApiBaseUrl : apiBaseUrl;
 }
 

@@ -1,3 +1,4 @@
+import { joinUrl } from '../../core/http';
 import type { AxiosInstance } from 'axios';
 import { ExportError } from '../../core/errors';
 import { requestTokenGrant } from '../../core/oauth-token';
@@ -19,7 +20,7 @@ export interface MicrosoftOAuthSettings {
 }
 
 export function microsoftTokenUrl(settings: Pick<MicrosoftOAuthSettings, 'authBaseUrl' | 'tenant'>): string {
-  return `${settings.authBaseUrl.replace(/\/+$/, '')}/${encodeURIComponent(settings.tenant || 'common')}/oauth2/v2.0/token`;
+  return joinUrl(settings.authBaseUrl, `/${encodeURIComponent(settings.tenant || 'common')}/oauth2/v2.0/token`);
 }
 
 /** Refresh-token grant at the Microsoft identity platform. Microsoft rotates refresh tokens: the new one is returned. */
@@ -37,7 +38,7 @@ export function refreshMicrosoftToken(http: AxiosInstance, settings: MicrosoftOA
 /** The identity platform's consent page (scope per environment, with offline_access for a refresh token). */
 export function microsoftAuthorizeUrl(settings: Pick<MicrosoftOAuthSettings, 'authBaseUrl' | 'tenant' | 'environment'>, params: { clientId: string; redirectUri: string; state: string }): string {
   const query = new URLSearchParams({ client_id: params.clientId, response_type: 'code', redirect_uri: params.redirectUri, response_mode: 'query', scope: MICROSOFT_SCOPES[settings.environment], state: params.state });
-  return `${settings.authBaseUrl.replace(/\/+$/, '')}/${encodeURIComponent(settings.tenant || 'common')}/oauth2/v2.0/authorize?${query.toString()}`;
+  return joinUrl(settings.authBaseUrl, `/${encodeURIComponent(settings.tenant || 'common')}/oauth2/v2.0/authorize?${query.toString()}`);
 }
 
 /** Authorization-code grant, for the editor's sign-in. */

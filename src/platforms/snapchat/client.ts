@@ -1,12 +1,11 @@
 import type { AxiosInstance, Method } from 'axios';
 import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
-import { errorCodeForStatus, type JsonBody, parseJson, retryAfterMs, sendJson } from '../../core/http';
+import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, retryAfterMs, sendJson } from '../../core/http';
 import { type StreamedBody, streamJsonRows } from '../../core/json-body';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
-import { trimSlash } from './oauth';
 import { ErrorEnvelopeSchema, isSuccess, MeEnvelopeSchema, type Segment, type SegmentsEnvelope, SegmentsEnvelopeSchema, UsersEnvelopeSchema } from './schemas';
 
 export interface SnapchatClientOptions {
@@ -25,7 +24,7 @@ export class SnapchatClient {
   private readonly base: string;
 
   constructor(private readonly options: SnapchatClientOptions) {
-    this.base = trimSlash(options.apiBaseUrl);
+    this.base = joinUrl(options.apiBaseUrl, '');
   }
 
   /** Who the token belongs to: display name and organisation (never the email). */

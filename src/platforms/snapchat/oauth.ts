@@ -1,3 +1,4 @@
+import { joinUrl } from '../../core/http';
 import type { AxiosInstance } from 'axios';
 import { ExportError } from '../../core/errors';
 import { requestTokenGrant } from '../../core/oauth-token';
@@ -27,16 +28,13 @@ export function exchangeSnapchatCode(http: AxiosInstance, settings: SnapchatOAut
 }
 
 function requestToken(http: AxiosInstance, settings: SnapchatOAuthSettings, grant: Record<string, string>): Promise<TokenGrant> {
-  const url = `${trimSlash(settings.authBaseUrl)}${SNAPCHAT_TOKEN_PATH}`;
+  const url = joinUrl(settings.authBaseUrl, SNAPCHAT_TOKEN_PATH);
   return requestTokenGrant(http, 'Snapchat', url, { ...grant, client_id: settings.clientId, client_secret: settings.clientSecret });
 }
 
-export function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
 
 /** The consent page the user signs in on (response_type=code, the Marketing API scope). */
 export function snapchatAuthorizeUrl(authBaseUrl: string, params: { clientId: string; redirectUri: string; state: string }): string {
   const query = new URLSearchParams({ client_id: params.clientId, redirect_uri: params.redirectUri, response_type: 'code', scope: SNAPCHAT_SCOPE, state: params.state });
-  return `${trimSlash(authBaseUrl)}${SNAPCHAT_AUTHORIZE_PATH}?${query.toString()}`;
+  return joinUrl(authBaseUrl, `${SNAPCHAT_AUTHORIZE_PATH}?${query.toString()}`);
 }
