@@ -1,5 +1,5 @@
 import { ExportError, toExportError } from './errors';
-import { registerSecret } from './redact';
+import { forgetSecret, registerSecret } from './redact';
 
 /** What a platform's token endpoint answered, in the engine's words. */
 export interface TokenGrant {
@@ -49,6 +49,7 @@ export class TokenManager {
   private generation = 0;
   private refreshToken?: string;
   private storeLoaded = false;
+  private readonly recentAccessTokens: string[] = [];
   private readonly now: () => number;
 
   constructor(private readonly options: TokenManagerOptions) {
@@ -88,6 +89,10 @@ export class TokenManager {
     }
     if (!grant.accessToken) throw new ExportError('auth_failed', 'The token endpoint answered without an access token');
     registerSecret(grant.accessToken);
+    // A long-lived connection refreshes every 15–60 minutes: mask the last two access tokens (a late
+    // error may still echo the previous one), not every token ever issued (redact scans them all).
+    this.recentAccessTokens.push(grant.accessToken);
+    while (this.recentAccessTokens.length > 2) forgetSecret(this.recentAccessTokens.shift());
     if (grant.refreshToken && grant.refreshToken !== this.refreshToken) {
       this.refreshToken = grant.refreshToken;
       registerSecret(grant.refreshToken);

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ExportError } from '../../src/core/errors';
+import { redact } from '../../src/core/redact';
 import { EncryptedRefreshTokenFile } from '../../src/core/secret-store';
 import { type TokenGrant, TokenManager } from '../../src/core/token-manager';
 
@@ -90,5 +91,17 @@ describe('token manager', () => {
     assert.equal(await new EncryptedRefreshTokenFile(file, reauth).load(), undefined);
     // Another client secret cannot read it.
     assert.equal(await new EncryptedRefreshTokenFile(file, { ...keys, clientSecret: 'other' }).load(), undefined);
+  });
+});
+
+describe('token manager and redaction', () => {
+  it('masks the current and the previous access token, and lets older ones go', async () => {
+    let count = 0;
+    const tokens = new TokenManager({ refreshToken: 'r-redaction', requestToken: async () => ({ accessToken: `access-token-number-${++count}`, expiresInSeconds: 3600 }) });
+    for (let i = 0; i < 3; i++) tokens.invalidate((await tokens.get()).generation);
+    await tokens.get();
+    const text = redact('seen access-token-number-1 access-token-number-3 access-token-number-4');
+    assert.ok(text.includes('access-token-number-1'), 'an old token is no longer tracked');
+    assert.ok(!text.includes('access-token-number-3') && !text.includes('access-token-number-4'), text);
   });
 });
