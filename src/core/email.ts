@@ -13,6 +13,43 @@ export type EmailEncoding = 'sha256' | 'plain';
  */
 export function normaliseEmail(raw: string): string | undefined {
   if (raw.length > MAX_EMAIL_LENGTH + 64) return undefined; // cheap cut before trimming huge strings
+  const ascii = normalisePrintableAscii(raw);
+  return ascii === NOT_PRINTABLE_ASCII ? normaliseAnyText(raw) : ascii;
+}
+
+const NOT_PRINTABLE_ASCII = null;
+
+/**
+ * The common case in one pass over the characters, allocating only when there are capitals: an
+ * address of printable ASCII has nothing to trim, and lowercasing it cannot change its shape.
+ * Gives null for anything else, which the general path decides.
+ */
+function normalisePrintableAscii(raw: string): string | undefined | typeof NOT_PRINTABLE_ASCII {
+  let at = -1;
+  let ats = 0;
+  let capitals = false;
+  let dotAfterAt = -1;
+  let doubleDotAfterAt = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return NOT_PRINTABLE_ASCII;
+    if (c === 0x40) {
+      ats++;
+      at = i;
+      dotAfterAt = -1;
+      doubleDotAfterAt = false;
+    } else if (c === 0x2e && at >= 0) {
+      if (dotAfterAt < 0) dotAfterAt = i;
+      else if (raw.charCodeAt(i - 1) === 0x2e) doubleDotAfterAt = true;
+    } else if (c >= 0x41 && c <= 0x5a) capitals = true;
+  }
+  if (raw.length === 0 || raw.length > MAX_EMAIL_LENGTH || ats !== 1 || at === 0) return undefined;
+  if (dotAfterAt <= at + 1 || doubleDotAfterAt || raw.charCodeAt(raw.length - 1) === 0x2e) return undefined;
+  return capitals ? raw.toLowerCase() : raw;
+}
+
+/** Any text: trimmed of Unicode white space, lowercased, then checked character by character. */
+function normaliseAnyText(raw: string): string | undefined {
   const email = raw.trim().toLowerCase();
   if (email.length === 0 || email.length > MAX_EMAIL_LENGTH) return undefined;
   const at = email.indexOf('@');

@@ -68,6 +68,23 @@ describe('property: email normalisation and identifiers', () => {
     );
   });
 
+  it('normaliseEmail (one pass for printable ASCII) equals the definition: trim, lowercase, then check', () => {
+    const definition = (raw: string): string | undefined => {
+      if (raw.length > 318) return undefined;
+      const email = raw.trim().toLowerCase();
+      const at = email.indexOf('@');
+      const domain = email.slice(at + 1);
+      if (email.length === 0 || email.length > 254 || at <= 0 || at !== email.lastIndexOf('@')) return undefined;
+      if (domain.indexOf('.') <= 0 || domain.endsWith('.') || domain.includes('..')) return undefined;
+      return /[\s\u0000-\u001f\u007f]/.test(email) ? undefined : email;
+    };
+    const nearAscii = fc.string({ unit: fc.constantFrom('a', 'Z', '.', '@', '-', '1', ' ', '\t', '\u00e9', '\u00a0', '\u007f'), maxLength: 24 });
+    fc.assert(
+      fc.property(fc.oneof(emailLike, nearAscii), (raw) => assert.equal(normaliseEmail(raw), definition(raw), JSON.stringify(raw))),
+      runs(20000),
+    );
+  });
+
   it('toIdentifier never throws, and gives undefined, 64 lowercase hex digits, or (plain) a normalised address', () => {
     fc.assert(
       fc.property(emailLike, fc.constantFrom('sha256' as const, 'plain' as const), (raw, encoding) => {
