@@ -69,11 +69,16 @@ function normaliseAnyText(raw: string): string | undefined {
  * One-shot `crypto.hash` (Node ≥ 20.12) where present: about twice as fast as a Hash object per
  * value, and it leaves no native hashing context behind for the garbage collector to find later.
  */
-const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex' | 'latin1') => string }).hash;
 
 export const sha256Hex: (text: string) => string = oneShotHash
   ? (text) => oneShotHash('sha256', text, 'hex')
   : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The 32 raw bytes of a SHA-256 as a one-byte string: half the memory of its hex form. */
+export const sha256Digest: (text: string) => string = oneShotHash
+  ? (text) => oneShotHash('sha256', text, 'latin1')
+  : (text) => crypto.createHash('sha256').update(text, 'utf8').digest('binary'); // 'binary' is latin1
 
 export function isSha256Hex(value: string): boolean {
   return value.length === 64 && SHA256_HEX.test(value);

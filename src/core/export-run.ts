@@ -1,10 +1,11 @@
-import { type EmailEncoding, sha256Hex } from './email';
+import type { EmailEncoding } from './email';
 import { ExportError, type ErrorCode, toExportError } from './errors';
 import { planSync, type SyncPlan } from './plan';
 import { runPool } from './pool';
+import { type IdentifierForm, identifierForm } from './identifiers';
 import { type RetryPolicy, type RetryResult, withRetry } from './retry';
 import { readSegment } from './segment-reader';
-import { stateIdentifier, type SyncStateStore } from './sync-state';
+import type { SyncStateStore } from './sync-state';
 import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformName, SyncMode } from './types';
 
 /** Output 1 of an export node: one per batch, as each finishes (DESIGN §3). */
@@ -149,15 +150,16 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
 
     const stateKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
     const previous = await request.state.load(stateKey);
-    const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: request.adapter.replaceStrategy, stateKey: stateKeyFor(request.encoding) });
+    const form = identifierForm(request.encoding);
+    const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: request.adapter.replaceStrategy, ...stateKeys(form) });
     // The plan holds every identifier still needed: let the sets' tables go before the sending
     // allocates its request bodies (for 1M profiles that is tens of MB of peak memory).
     segment.members.clear();
     segment.optedOut.clear();
     summary.unchanged = plan.unchanged;
 
-    const execution = await execute(request, segmentName, audience, plan, summary);
-    const confirmed = nextState(previous, plan, execution);
+    const execution = await execute(request, segmentName, audience, plan, summary, form);
+    const confirmed = nextState(previous, plan, execution, form);
     if (confirmed) await request.state.save(stateKey, confirmed.members, confirmed.size);
 
     const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
@@ -189,9 +191,9 @@ function consumeInput(request: ExportRequest): ReturnType<typeof readSegment> {
   return segment;
 }
 
-/** Plain addresses are compared with the state (which holds hashes) by their hash. */
-function stateKeyFor(encoding: EmailEncoding): ((identifier: string) => string) | undefined {
-  return encoding === 'plain' ? sha256Hex : undefined;
+/** Plain addresses are compared with the state (which holds digests) by their digest. */
+function stateKeys(form: IdentifierForm): Pick<Parameters<typeof planSync>[0], 'stateKey' | 'fromStateKey'> {
+  return { stateKey: form.toStateKey, fromStateKey: form.fromStateKey };
 }
 
 function emptySummary(request: ExportRequest, started: number): ExportSummary {
@@ -228,7 +230,7 @@ async function dryRun(request: ExportRequest, segmentName: string, summary: Expo
   summary.audienceId = audienceId ?? null;
   summary.audienceName = known || audienceId ? segmentName : null;
   const previous = audienceId ? await request.state.load({ platform: adapter.platform, accountKey, audienceId }) : undefined;
-  const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: adapter.replaceStrategy, stateKey: stateKeyFor(request.encoding) });
+  const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: adapter.replaceStrategy, ...stateKeys(identifierForm(request.encoding)) });
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);
   Object.assign(summary, { added: plan.adds.length, removed: plan.removes.length, unchanged: plan.unchanged });
   summary.batches.total = batches.length;
@@ -272,7 +274,7 @@ interface Execution {
   firstError?: ExportError;
 }
 
-async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary): Promise<Execution> {
+async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, form: IdentifierForm): Promise<Execution> {
   const { adapter } = request;
   const execution: Execution = { cleared: false, confirmedAdds: [], confirmedRemoves: [] };
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);
@@ -301,9 +303,13 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
 
   const sendOne = async (batch: PlannedBatch, index: number): Promise<void> => {
     const started = Date.now();
+    const send = async (): Promise<RetryResult<{ accepted: number; rejected: number }>> => {
+      const wire = form.toWire(batch.identifiers); // made per batch in flight, never for the whole segment
+      return withRetry(() => adapter.sendBatch(audience, batch.action, wire), request.retry, hooks);
+    };
     const result: RetryResult<{ accepted: number; rejected: number }> = abort.signal.aborted
       ? { ok: false, error: abortedError(execution.fatal), attempts: 0 }
-      : await withRetry(() => adapter.sendBatch(audience, batch.action, batch.identifiers), request.retry, hooks);
+      : await send();
     const report: BatchReport = {
       platform: adapter.platform,
       runId: request.runId,
@@ -362,18 +368,19 @@ function abortedError(cause: ExportError | undefined): ExportError {
  * Without earlier state the confirmed batches are the state: they are streamed to disk as they are
  * (batches are disjoint), not copied into a second set of a million identifiers.
  */
-function nextState(previous: Set<string> | undefined, plan: SyncPlan, execution: Execution): { members: Iterable<string>; size: number } | undefined {
+function nextState(previous: Set<string> | undefined, plan: SyncPlan, execution: Execution, form: IdentifierForm): { members: Iterable<string>; size: number } | undefined {
+  const key = form.toStateKey ?? ((identifier: string) => identifier);
   const touched = execution.cleared || execution.confirmedAdds.length > 0 || execution.confirmedRemoves.length > 0;
   if (!touched && (previous || plan.adds.length + plan.removes.length > 0)) return undefined;
   if (!previous || execution.cleared) {
     const adds = execution.confirmedAdds;
-    return { members: concat(adds), size: adds.reduce((sum, batch) => sum + batch.length, 0) };
+    return { members: keysOf(adds, key), size: adds.reduce((sum, batch) => sum + batch.length, 0) };
   }
-  for (const batch of execution.confirmedRemoves) for (const id of batch) previous.delete(stateIdentifier(id));
-  for (const batch of execution.confirmedAdds) for (const id of batch) previous.add(stateIdentifier(id));
+  for (const batch of execution.confirmedRemoves) for (const id of batch) previous.delete(key(id));
+  for (const batch of execution.confirmedAdds) for (const id of batch) previous.add(key(id));
   return { members: previous, size: previous.size };
 }
 
-function* concat(batches: ReadonlyArray<readonly string[]>): Generator<string> {
-  for (const batch of batches) yield* batch;
+function* keysOf(batches: ReadonlyArray<readonly string[]>, key: (identifier: string) => string): Generator<string> {
+  for (const batch of batches) for (const identifier of batch) yield key(identifier);
 }

@@ -20,10 +20,13 @@ export interface PlanInput {
   readonly previous: ReadonlySet<string> | undefined;
   readonly replaceStrategy: ReplaceStrategy;
   /**
-   * The form identifiers take in `previous` (the state stores hashes). Omit when identifiers are
-   * hashes already; for plain addresses pass SHA-256, and removals of those who left come out as hashes.
+   * The form identifiers take in `previous` (the state stores digests). Omit when identifiers are
+   * digests already; for plain addresses pass their digest, and removals of those who left come out
+   * through `fromStateKey` (as hex hashes).
    */
   readonly stateKey?: (identifier: string) => string;
+  /** A key of `previous` as an identifier to remove; omit when keys are identifiers. */
+  readonly fromStateKey?: (key: string) => string;
 }
 
 export function planSync(input: PlanInput): SyncPlan {
@@ -38,7 +41,7 @@ export function planSync(input: PlanInput): SyncPlan {
       return { adds: [...members], removes: [], unchanged: 0, clearFirst: clear, firstBatchReplaces: !clear };
     }
     case 'mirror':
-      return planMirror(members, optedOut, previous, input.stateKey);
+      return planMirror(members, optedOut, previous, input.stateKey, input.fromStateKey);
   }
 }
 
@@ -52,6 +55,7 @@ function planMirror(
   optedOut: ReadonlySet<string>,
   previous: ReadonlySet<string> | undefined,
   stateKey?: (identifier: string) => string,
+  fromStateKey?: (key: string) => string,
 ): SyncPlan {
   if (!previous) return plan([...members], [...optedOut], 0);
   const hashedMembers = stateKey ? new Set<string>() : undefined;
@@ -65,7 +69,7 @@ function planMirror(
   }
   const memberKeys: ReadonlySet<string> = hashedMembers ?? members;
   const removes: string[] = [];
-  for (const key of previous) if (!memberKeys.has(key)) removes.push(key);
+  for (const key of previous) if (!memberKeys.has(key)) removes.push(fromStateKey ? fromStateKey(key) : key);
   return plan(adds, removes, unchanged);
 }
 

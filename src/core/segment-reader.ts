@@ -1,6 +1,7 @@
-import { type EmailEncoding, toIdentifier } from './email';
+import type { EmailEncoding } from './email';
 import { ExportError } from './errors';
 import { fieldReader } from './field-path';
+import { identifierForm } from './identifiers';
 
 export interface ReadOptions {
   readonly emailField: string;
@@ -11,7 +12,7 @@ export interface ReadOptions {
 
 /** A segment's members turned into identifiers: the only copy of the segment the engine keeps. */
 export interface SegmentIdentifiers {
-  /** Unique identifiers of the profiles to export, in first-seen order. */
+  /** Unique identifiers of the profiles to export, in first-seen order (in the engine's form: see identifiers.ts). */
   readonly members: Set<string>;
   /** Unique identifiers of profiles whose consent flag says no (removed in mirror mode). */
   readonly optedOut: Set<string>;
@@ -39,6 +40,7 @@ export function readSegment(payload: unknown, options: ReadOptions): SegmentIden
   }
   const readEmail = fieldReader(options.emailField);
   const readConsent = options.consentField ? fieldReader(options.consentField) : undefined;
+  const { fromRaw } = identifierForm(options.encoding);
   const members = new Set<string>();
   const optedOut = new Set<string>();
   let invalid = 0;
@@ -47,7 +49,7 @@ export function readSegment(payload: unknown, options: ReadOptions): SegmentIden
 
   for (const profile of payload as unknown[]) {
     const raw = typeof profile === 'string' ? profile : readEmail(profile);
-    const identifier = typeof raw === 'string' ? toIdentifier(raw, options.encoding) : undefined;
+    const identifier = typeof raw === 'string' ? fromRaw(raw) : undefined;
     if (identifier === undefined) {
       invalid++;
       continue;

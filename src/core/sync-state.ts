@@ -1,14 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isSha256Hex, sha256Hex } from './email';
 import { ExportError } from './errors';
+import { DIGEST_LENGTH } from './identifiers';
 import type { PlatformName } from './types';
 
 /**
  * Durable mirror state: per platform + account + audience, the identifiers this package last
- * delivered and the platform confirmed. Stored as raw 32-byte SHA-256 values (a plain
- * identifier is stored as its hash, so no address ever lands on disk), written atomically.
+ * delivered and the platform confirmed, as SHA-256 digests (32-byte one-byte strings, see
+ * identifiers.ts; a plain address is keyed by its digest, so none ever lands on disk). The file is
+ * those 32 bytes per identifier after a short header, written atomically.
  */
 export interface AudienceKey {
   readonly platform: PlatformName;
@@ -18,7 +19,7 @@ export interface AudienceKey {
 
 export interface SyncStateStore {
   load(key: AudienceKey): Promise<Set<string> | undefined>;
-  /** `size` is how many identifiers `members` yields (they are distinct). */
+  /** `members` are distinct digests; `size` is how many it yields. */
   save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void>;
   /** Remember which audience a segment name resolved to, so a dry run can find its state offline. */
   rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void>;
@@ -26,12 +27,7 @@ export interface SyncStateStore {
 }
 
 const MAGIC = Buffer.from('AXS1');
-const HASH_BYTES = 32;
-
-/** The form an identifier takes in the state: its own value if already a hash, else its SHA-256. */
-export function stateIdentifier(identifier: string): string {
-  return isSha256Hex(identifier) ? identifier : sha256Hex(identifier);
-}
+const HASH_BYTES = DIGEST_LENGTH;
 
 /** One store per directory in a process, so index updates from concurrent exports are serialised. */
 const stores = new Map<string, FileSyncStateStore>();
@@ -62,23 +58,12 @@ export class FileSyncStateStore implements SyncStateStore {
     const count = data.readUInt32LE(4);
     if (data.length !== 8 + count * HASH_BYTES) throw new ExportError('state_io', 'The mirror state file is damaged');
     const members = new Set<string>();
-    for (let offset = 8; offset < data.length; offset += HASH_BYTES) members.add(data.toString('hex', offset, offset + HASH_BYTES));
+    for (let offset = 8; offset < data.length; offset += HASH_BYTES) members.add(data.toString('latin1', offset, offset + HASH_BYTES));
     return members;
   }
 
   async save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void> {
-    const data = Buffer.allocUnsafe(8 + size * HASH_BYTES);
-    MAGIC.copy(data, 0);
-    let count = 0;
-    for (const identifier of members) {
-      if (count === size) throw new ExportError('internal', 'More identifiers than announced for the mirror state');
-      // A hex digest decodes straight into its 32 bytes; anything else (a plain address) stops the hex
-      // decoder early and is stored as its SHA-256. Cheaper than testing a million digests with a regex.
-      const offset = 8 + count++ * HASH_BYTES;
-      if (identifier.length !== 64 || data.write(identifier, offset, HASH_BYTES, 'hex') !== HASH_BYTES) data.write(sha256Hex(identifier), offset, HASH_BYTES, 'hex');
-    }
-    data.writeUInt32LE(count, 4);
-    await this.writeAtomically(this.fileFor(key), data.subarray(0, 8 + count * HASH_BYTES));
+    await this.writeAtomically(this.fileFor(key), stateChunks(members, size));
   }
 
   async rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void> {
@@ -86,7 +71,7 @@ export class FileSyncStateStore implements SyncStateStore {
     this.indexWrite = this.indexWrite.then(async () => {
       const index = await this.readIndex();
       index[indexKey(platform, accountKey, segmentName)] = audienceId;
-      await this.writeAtomically(this.indexFile(), Buffer.from(JSON.stringify(index, null, 1)));
+      await this.writeAtomically(this.indexFile(), [Buffer.from(JSON.stringify(index, null, 1))]);
     });
     await this.indexWrite;
   }
@@ -114,17 +99,53 @@ export class FileSyncStateStore implements SyncStateStore {
     return path.join(this.directory, 'audiences.json');
   }
 
-  private async writeAtomically(file: string, data: Buffer): Promise<void> {
+  private async writeAtomically(file: string, chunks: Iterable<Buffer>): Promise<void> {
+    // Unique per write: two exports saving at the same moment must not share a temp file.
+    const temporary = `${file}.${randomUUID()}.tmp`;
     try {
       await fs.mkdir(this.directory, { recursive: true });
-      // Unique per write: two exports saving at the same moment must not share a temp file.
-      const temporary = `${file}.${randomUUID()}.tmp`;
-      await fs.writeFile(temporary, data, { mode: 0o600 });
+      const handle = await fs.open(temporary, 'w', 0o600);
+      try {
+        for (const chunk of chunks) await handle.write(chunk);
+      } finally {
+        await handle.close();
+      }
       await fs.rename(temporary, file);
-    } catch {
+    } catch (error) {
+      await fs.rm(temporary, { force: true }).catch(() => undefined);
+      if (error instanceof ExportError) throw error;
       throw new ExportError('state_io', 'Could not write the mirror state');
     }
   }
+}
+
+/** Identifiers written per chunk: one 2 MB buffer reused, not one buffer of the whole state (32 MB per million). */
+const CHUNK_IDENTIFIERS = 65_536;
+
+/**
+ * The state file's bytes: magic, count, then each digest's 32 bytes. The buffer is reused: each
+ * chunk must be written before the next is asked for.
+ */
+function* stateChunks(members: Iterable<string>, size: number): Generator<Buffer> {
+  const header = Buffer.alloc(8);
+  MAGIC.copy(header, 0);
+  header.writeUInt32LE(size, 4);
+  yield header;
+  const buffer = Buffer.allocUnsafe(Math.min(size, CHUNK_IDENTIFIERS) * HASH_BYTES);
+  let count = 0;
+  let offset = 0;
+  for (const digest of members) {
+    if (++count > size) throw new ExportError('internal', 'More identifiers than announced for the mirror state');
+    if (digest.length !== HASH_BYTES) throw new ExportError('internal', 'A mirror state key is not a 32-byte digest');
+    buffer.write(digest, offset, HASH_BYTES, 'latin1');
+    offset += HASH_BYTES;
+    if (offset === buffer.length) {
+      yield buffer;
+      offset = 0;
+    }
+  }
+  if (count !== size) throw new ExportError('internal', 'Fewer identifiers than announced for the mirror state');
+  if (offset > 0) yield buffer.subarray(0, offset);
 }
 
 function indexKey(platform: PlatformName, accountKey: string, segmentName: string): string {

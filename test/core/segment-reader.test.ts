@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { sha256Hex } from '../../src/core/email';
+import { sha256Digest } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
 import { consentWithdrawn, readSegment } from '../../src/core/segment-reader';
 
@@ -18,7 +18,7 @@ describe('segment reader', () => {
       'd@example.com',
       { contact: { email: 12 } },
     ]);
-    assert.deepEqual([...result.members], [sha256Hex('a@example.com'), sha256Hex('b@example.com'), sha256Hex('d@example.com')]);
+    assert.deepEqual([...result.members], [sha256Digest('a@example.com'), sha256Digest('b@example.com'), sha256Digest('d@example.com')]);
     assert.equal(result.profiles, 9);
     assert.equal(result.duplicates, 1);
     assert.equal(result.invalid, 5);
@@ -36,9 +36,9 @@ describe('segment reader', () => {
       { contact: { email: 'twice@example.com' }, ok: 'false' },
     ];
     const result = read(profiles, 'ok');
-    assert.deepEqual([...result.members].sort(), [sha256Hex('yes@example.com'), sha256Hex('unset@example.com')].sort());
+    assert.deepEqual([...result.members].sort(), [sha256Digest('yes@example.com'), sha256Digest('unset@example.com')].sort());
     assert.equal(result.optedOutCount, 5);
-    assert.ok(result.optedOut.has(sha256Hex('twice@example.com')));
+    assert.ok(result.optedOut.has(sha256Digest('twice@example.com')));
   });
 
   it('knows every withdrawn-consent spelling the contract lists', () => {

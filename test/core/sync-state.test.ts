@@ -2,33 +2,44 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { sha256Hex } from '../../src/core/email';
+import { sha256Digest } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
 import { FileSyncStateStore, stateStoreFor } from '../../src/core/sync-state';
 
 describe('mirror state store', () => {
   const key = { platform: 'snapchat' as const, accountKey: 'acct', audienceId: '123' };
 
-  it('round-trips hashes in 32 bytes each and stores plain identifiers only as hashes', async () => {
+  it('round-trips digests in 32 bytes each, across the chunks it writes them in', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
     const store = new FileSyncStateStore(dir);
     assert.equal(await store.load(key), undefined);
-    const hashes = Array.from({ length: 1000 }, (_, i) => sha256Hex(`user${i}@example.com`));
-    await store.save(key, [...hashes, 'plain@example.com'], 1001);
+    const digests = Array.from({ length: 70_000 }, (_, i) => sha256Digest(`user${i}@example.com`));
+    await store.save(key, digests, digests.length);
     const loaded = await store.load(key);
-    assert.equal(loaded?.size, 1001);
-    assert.ok(loaded?.has(hashes[999]));
-    assert.ok(loaded?.has(sha256Hex('plain@example.com')));
+    assert.deepEqual(loaded, new Set(digests));
     const files = await fs.readdir(dir);
     assert.equal(files.length, 1);
     const raw = await fs.readFile(path.join(dir, files[0]));
-    assert.equal(raw.length, 8 + 1001 * 32);
-    assert.ok(!raw.toString('latin1').includes('plain@example.com'));
+    assert.equal(raw.length, 8 + 70_000 * 32);
+    assert.equal(raw.toString('latin1', 8 + 69_999 * 32), digests[69_999]);
+  });
+
+  it('refuses anything but a digest, or a count that does not match, and leaves the old state as it was', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
+    const store = new FileSyncStateStore(dir);
+    const kept = [sha256Digest('a@example.com')];
+    await store.save(key, kept, 1);
+    const internal = (error: unknown) => error instanceof ExportError && error.code === 'internal';
+    await assert.rejects(store.save(key, [sha256Digest('b@example.com'), 'plain@example.com'], 2), internal);
+    await assert.rejects(store.save(key, [sha256Digest('b@example.com')], 2), internal);
+    await assert.rejects(store.save(key, [sha256Digest('b@example.com'), sha256Digest('c@example.com')], 1), internal);
+    assert.deepEqual(await store.load(key), new Set(kept));
+    assert.equal((await fs.readdir(dir)).length, 1, 'no temporary file left behind');
   });
 
   it('keeps audiences apart and remembers name resolutions', async () => {
     const store = new FileSyncStateStore(await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-')));
-    await store.save(key, [sha256Hex('a@example.com')], 1);
+    await store.save(key, [sha256Digest('a@example.com')], 1);
     assert.equal(await store.load({ ...key, audienceId: '456' }), undefined);
     await Promise.all([store.rememberAudience('snapchat', 'acct', 'Seg A', 'id-a'), store.rememberAudience('snapchat', 'acct', 'Seg B', 'id-b')]);
     assert.equal(await store.recallAudience('snapchat', 'acct', 'Seg A'), 'id-a');
@@ -39,7 +50,7 @@ describe('mirror state store', () => {
   it('reports a damaged file as state_io instead of guessing', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
     const store = new FileSyncStateStore(dir);
-    await store.save(key, [sha256Hex('a@example.com')], 1);
+    await store.save(key, [sha256Digest('a@example.com')], 1);
     const [file] = await fs.readdir(dir);
     await fs.appendFile(path.join(dir, file), 'x');
     await assert.rejects(store.load(key), (error: unknown) => error instanceof ExportError && error.code === 'state_io');
@@ -53,7 +64,7 @@ describe('mirror state store under concurrent exports', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => stateStoreFor(dir).rememberAudience('snapchat', 'acct', `Segment ${i}`, `id-${i}`)));
     for (let i = 0; i < 20; i++) assert.equal(await stateStoreFor(dir).recallAudience('snapchat', 'acct', `Segment ${i}`), `id-${i}`);
     const key = { platform: 'criteo' as const, accountKey: 'a', audienceId: '1' };
-    await Promise.all(Array.from({ length: 10 }, () => stateStoreFor(dir).save(key, [sha256Hex('a@example.com')], 1)));
+    await Promise.all(Array.from({ length: 10 }, () => stateStoreFor(dir).save(key, [sha256Digest('a@example.com')], 1)));
     assert.equal((await stateStoreFor(dir).load(key))?.size, 1);
   });
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { isSha256Hex, normaliseEmail, sha256Hex, toIdentifier } from '../../src/core/email';
+import { isSha256Hex, normaliseEmail, sha256Digest, sha256Hex, toIdentifier } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
 import { fieldReader, isValidFieldPath } from '../../src/core/field-path';
+import { digestsToHex, hexToDigest, identifierForm } from '../../src/core/identifiers';
 import { PartsGatherer } from '../../src/core/parts-gatherer';
 import { planSync } from '../../src/core/plan';
 import { redact } from '../../src/core/redact';
@@ -83,6 +84,30 @@ describe('property: email normalisation and identifiers', () => {
       fc.property(fc.oneof(emailLike, nearAscii), (raw) => assert.equal(normaliseEmail(raw), definition(raw), JSON.stringify(raw))),
       runs(20000),
     );
+  });
+
+  it('the engine keeps a hash as its 32-byte digest and sends exactly the wire identifier', () => {
+    const hashed = identifierForm('sha256');
+    const plain = identifierForm('plain');
+    fc.assert(
+      fc.property(emailLike, (raw) => {
+        const wire = toIdentifier(raw);
+        const digest = hashed.fromRaw(raw);
+        assert.equal(digest === undefined, wire === undefined);
+        if (digest === undefined || wire === undefined) return;
+        assert.equal(digest.length, 32);
+        assert.deepEqual(hashed.toWire([digest]), [wire]);
+        assert.equal(hexToDigest(wire), digest);
+        // Plain mode keys its state by the same digest, and sends removals of leavers as the hex hash.
+        const plainId = plain.fromRaw(raw);
+        assert.ok(plainId !== undefined && plain.toStateKey && plain.fromStateKey);
+        assert.equal(plain.toStateKey(plainId), digest);
+        assert.equal(plain.fromStateKey(digest), wire);
+        if (!isSha256Hex(raw.trim())) assert.equal(digest, sha256Digest(normaliseEmail(raw) ?? ''));
+      }),
+      runs(3000),
+    );
+    assert.deepEqual(digestsToHex([]), []);
   });
 
   it('toIdentifier never throws, and gives undefined, 64 lowercase hex digits, or (plain) a normalised address', () => {
@@ -221,9 +246,11 @@ describe('property: segment reader', () => {
       fc.property(scenario, ({ options, payload }) => {
         const result = readSegment(payload, options);
         const expected = reference(payload, options.emailField, options.consentField, options.encoding);
+        // The reader keeps hashes as raw digests; the reference speaks the wire form (hex).
+        const wire = identifierForm(options.encoding).toWire;
         assert.equal(result.profiles, payload.length);
-        assert.deepEqual([...result.members], expected.members);
-        assert.deepEqual(result.optedOut, expected.optedOut);
+        assert.deepEqual(wire([...result.members]), expected.members);
+        assert.deepEqual(new Set(wire([...result.optedOut])), expected.optedOut);
         assert.equal(result.invalid, expected.invalid);
         assert.equal(result.duplicates, expected.duplicates);
         assert.equal(result.optedOutCount, expected.optedOutCount);
@@ -231,7 +258,7 @@ describe('property: segment reader', () => {
         // consenting occurrence of an identifier that opted out elsewhere in the segment.
         assert.equal(result.profiles, result.members.size + result.duplicates + result.invalid + result.optedOutCount + expected.consentingOptedOut);
         for (const id of result.members) assert.ok(!result.optedOut.has(id));
-        if (options.encoding === 'sha256') for (const id of [...result.members, ...result.optedOut]) assert.match(id, HEX64);
+        if (options.encoding === 'sha256') for (const id of [...result.members, ...result.optedOut]) assert.equal(id.length, 32);
         if (!options.consentField) assert.equal(result.optedOut.size, 0);
         reached.members += result.members.size > 0 ? 1 : 0;
         reached.duplicates += result.duplicates > 0 ? 1 : 0;

@@ -1,0 +1,63 @@
+import { type EmailEncoding, isSha256Hex, normaliseEmail, sha256Digest, toIdentifier } from './email';
+import { ExportError } from './errors';
+
+/**
+ * How the engine holds identifiers between reading a segment and sending it. A hashed identifier
+ * is kept as its 32 raw SHA-256 bytes in a one-byte string ("digest"): half the memory of 64 hex
+ * digits, and the mirror state's own form, so planning and saving never convert. Hex is made only
+ * for the batch being sent. Plain mode (Criteo) keeps what it sends, a normalised address or a hex
+ * hash, and keys its state by the digest.
+ */
+export interface IdentifierForm {
+  /** A profile's raw email value as the engine's identifier; undefined when it is not usable. */
+  fromRaw(raw: string): string | undefined;
+  /** One batch as the platform takes it. */
+  toWire(identifiers: readonly string[]): readonly string[];
+  /** The identifier's key in the mirror state (a digest); undefined when the identifier is its own key. */
+  readonly toStateKey?: (identifier: string) => string;
+  /** A state key as an identifier to send (the removal of someone who left); undefined when the same. */
+  readonly fromStateKey?: (key: string) => string;
+}
+
+export const DIGEST_LENGTH = 32;
+
+const HASHED: IdentifierForm = {
+  fromRaw(raw) {
+    // Only a value of 64+ characters can trim to a hex digest: skip the test for ordinary addresses.
+    if (raw.length >= 64) {
+      const trimmed = raw.trim();
+      if (isSha256Hex(trimmed)) return hexToDigest(trimmed);
+    }
+    const email = normaliseEmail(raw);
+    return email === undefined ? undefined : sha256Digest(email);
+  },
+  toWire: digestsToHex,
+};
+
+const PLAIN: IdentifierForm = {
+  fromRaw: (raw) => toIdentifier(raw, 'plain'),
+  toWire: (identifiers) => identifiers,
+  toStateKey: (identifier) => (isSha256Hex(identifier) ? hexToDigest(identifier) : sha256Digest(identifier)),
+  fromStateKey: (key) => Buffer.from(key, 'latin1').toString('hex'),
+};
+
+export function identifierForm(encoding: EmailEncoding): IdentifierForm {
+  return encoding === 'plain' ? PLAIN : HASHED;
+}
+
+export function hexToDigest(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('latin1');
+}
+
+/**
+ * A batch of digests as lowercase hex: one native conversion for the whole batch, then each value
+ * is a slice of that one string (no per-identifier buffer).
+ */
+export function digestsToHex(digests: readonly string[]): string[] {
+  const hex = Buffer.from(digests.join(''), 'latin1').toString('hex');
+  const width = DIGEST_LENGTH * 2;
+  if (hex.length !== digests.length * width) throw new ExportError('internal', 'A hashed identifier is not a 32-byte digest');
+  const out = new Array<string>(digests.length);
+  for (let i = 0; i < digests.length; i++) out[i] = hex.slice(i * width, (i + 1) * width);
+  return out;
+}
