@@ -1,5 +1,6 @@
 import { type EmailEncoding, isSha256Hex, normaliseEmail, sha256Digest, toIdentifier } from './email';
 import { ExportError } from './errors';
+import type { WireBatch } from './types';
 
 /**
  * How the engine holds identifiers between reading a segment and sending it. A hashed identifier
@@ -12,7 +13,7 @@ export interface IdentifierForm {
   /** A profile's raw email value as the engine's identifier; undefined when it is not usable. */
   fromRaw(raw: string): string | undefined;
   /** One batch as the platform takes it. */
-  toWire(identifiers: readonly string[]): readonly string[];
+  toWire(identifiers: readonly string[]): WireBatch;
   /** The identifier's key in the mirror state (a digest); undefined when the identifier is its own key. */
   readonly toStateKey?: (identifier: string) => string;
   /** A state key as an identifier to send (the removal of someone who left); undefined when the same. */
@@ -31,18 +32,34 @@ const HASHED: IdentifierForm = {
     const email = normaliseEmail(raw);
     return email === undefined ? undefined : sha256Digest(email);
   },
-  toWire: digestsToHex,
+  toWire: (digests) => ({ length: digests.length, slices: (size) => mappedSlices(digests, size, digestsToHex) }),
 };
 
 const PLAIN: IdentifierForm = {
   fromRaw: (raw) => toIdentifier(raw, 'plain'),
-  toWire: (identifiers) => identifiers,
+  toWire: wireBatchOf,
   toStateKey: (identifier) => (isSha256Hex(identifier) ? hexToDigest(identifier) : sha256Digest(identifier)),
   fromStateKey: (key) => Buffer.from(key, 'latin1').toString('hex'),
 };
 
 export function identifierForm(encoding: EmailEncoding): IdentifierForm {
   return encoding === 'plain' ? PLAIN : HASHED;
+}
+
+/** A batch already in wire form. */
+export function wireBatchOf(identifiers: readonly string[]): WireBatch {
+  return { length: identifiers.length, slices: (size) => mappedSlices(identifiers, size, (slice) => slice) };
+}
+
+/** Every identifier of a batch at once, for platforms whose batches are small (Microsoft: 1,000). */
+export function wholeBatch(batch: WireBatch): string[] {
+  const all: string[] = [];
+  for (const slice of batch.slices(batch.length || 1)) all.push(...slice);
+  return all;
+}
+
+function* mappedSlices(items: readonly string[], size: number, map: (slice: readonly string[]) => readonly string[]): Generator<readonly string[]> {
+  for (let start = 0; start < items.length; start += size) yield map(items.slice(start, start + size));
 }
 
 export function hexToDigest(hex: string): string {

@@ -32,6 +32,17 @@ export type ReplaceStrategy =
   /** The first membership call wipes and adds its items, the rest add (Microsoft). */
   | 'first-batch-replaces';
 
+/**
+ * One batch as the platform takes it (hex hashes, or plain addresses where allowed), handed out a
+ * slice at a time so a 100,000-identifier batch never exists whole in wire form: its hex is made
+ * while the request body streams, and is garbage as soon as each slice is written.
+ */
+export interface WireBatch {
+  readonly length: number;
+  /** The identifiers in order, in slices of at most `size`. */
+  slices(size: number): Iterable<readonly string[]>;
+}
+
 export interface BatchOutcome {
   /** Identifiers the platform accepted. */
   readonly accepted: number;
@@ -65,7 +76,7 @@ export interface PlatformAdapter {
   /** Find the audience for this segment, creating it when missing. */
   resolveAudience(target: SegmentTarget): Promise<AudienceRef>;
   /** Send one batch of identifiers (hashes, or plain emails where the platform allows). */
-  sendBatch(audience: AudienceRef, action: BatchAction, identifiers: readonly string[]): Promise<BatchOutcome>;
+  sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch): Promise<BatchOutcome>;
   /** Empty the audience (only called with the `clear-then-add` strategy). */
   clearAudience(audience: AudienceRef): Promise<void>;
   /** Read the audience's size and status after a run; undefined when the platform has none. */

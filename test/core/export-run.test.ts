@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { sha256Hex } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
 import { type BatchReport, type ExportRequest, runExport } from '../../src/core/export-run';
+import { wholeBatch } from '../../src/core/identifiers';
 import { FileSyncStateStore } from '../../src/core/sync-state';
-import type { AudienceRef, BatchAction, PlatformAdapter, ReplaceStrategy } from '../../src/core/types';
+import type { AudienceRef, BatchAction, PlatformAdapter, ReplaceStrategy, WireBatch } from '../../src/core/types';
 
 /**
  * An in-memory platform: enough to test the engine's planning, failure handling and state without
@@ -31,7 +32,8 @@ class MemoryPlatform implements PlatformAdapter {
     this.calls.push({ action: 'resolve', size: 0 });
     return { id: 'aud-1', name: 'Segment', accountKey: 'acct' };
   }
-  async sendBatch(_audience: AudienceRef, action: BatchAction, ids: readonly string[]) {
+  async sendBatch(_audience: AudienceRef, action: BatchAction, batch: WireBatch) {
+    const ids = wholeBatch(batch);
     this.calls.push({ action, size: ids.length });
     for (const failure of this.failures) {
       const error = failure(action, ids);

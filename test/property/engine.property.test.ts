@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { isSha256Hex, normaliseEmail, sha256Digest, sha256Hex, toIdentifier } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
 import { fieldReader, isValidFieldPath } from '../../src/core/field-path';
-import { digestsToHex, hexToDigest, identifierForm } from '../../src/core/identifiers';
+import { bodyText, streamJsonRows } from '../../src/core/json-body';
+import { digestsToHex, hexToDigest, identifierForm, wholeBatch } from '../../src/core/identifiers';
 import { PartsGatherer } from '../../src/core/parts-gatherer';
 import { planSync } from '../../src/core/plan';
 import { redact } from '../../src/core/redact';
@@ -96,7 +97,7 @@ describe('property: email normalisation and identifiers', () => {
         assert.equal(digest === undefined, wire === undefined);
         if (digest === undefined || wire === undefined) return;
         assert.equal(digest.length, 32);
-        assert.deepEqual(hashed.toWire([digest]), [wire]);
+        assert.deepEqual(wholeBatch(hashed.toWire([digest])), [wire]);
         assert.equal(hexToDigest(wire), digest);
         // Plain mode keys its state by the same digest, and sends removals of leavers as the hex hash.
         const plainId = plain.fromRaw(raw);
@@ -108,6 +109,28 @@ describe('property: email normalisation and identifiers', () => {
       runs(3000),
     );
     assert.deepEqual(digestsToHex([]), []);
+  });
+
+  it('a batch in wire form comes out in order, in slices of the size asked, and streams the same body as an array', async () => {
+    const hashed = identifierForm('sha256');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ maxLength: 12 }), { maxLength: 60 }), fc.integer({ min: 1, max: 25 }), async (texts, size) => {
+        const digests = texts.map(sha256Digest);
+        const batch = hashed.toWire(digests);
+        const slices = [...batch.slices(size)];
+        assert.equal(batch.length, digests.length);
+        assert.ok(slices.every((slice, i) => slice.length === Math.min(size, digests.length - i * size)));
+        assert.deepEqual(slices.flat(), texts.map(sha256Hex));
+        const row = (hash: string) => `["${hash}"]`;
+        const streamed = streamJsonRows('{"data":[', batch, row, ']}');
+        const fromArray = streamJsonRows('{"data":[', texts.map(sha256Hex), row, ']}');
+        const text = await bodyText(streamed);
+        assert.equal(text, await bodyText(fromArray));
+        assert.equal(Buffer.byteLength(text), streamed.length);
+        assert.deepEqual(JSON.parse(text), { data: texts.map((t) => [sha256Hex(t)]) });
+      }),
+      runs(200),
+    );
   });
 
   it('toIdentifier never throws, and gives undefined, 64 lowercase hex digits, or (plain) a normalised address', () => {
@@ -247,7 +270,7 @@ describe('property: segment reader', () => {
         const result = readSegment(payload, options);
         const expected = reference(payload, options.emailField, options.consentField, options.encoding);
         // The reader keeps hashes as raw digests; the reference speaks the wire form (hex).
-        const wire = identifierForm(options.encoding).toWire;
+        const wire = (ids: readonly string[]) => wholeBatch(identifierForm(options.encoding).toWire(ids));
         assert.equal(result.profiles, payload.length);
         assert.deepEqual(wire([...result.members]), expected.members);
         assert.deepEqual(new Set(wire([...result.optedOut])), expected.optedOut);

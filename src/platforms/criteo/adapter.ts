@@ -1,6 +1,6 @@
 import { ExportError } from '../../core/errors';
 import { SingleFlight } from '../../core/single-flight';
-import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget } from '../../core/types';
+import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
 import type { CriteoClient } from './client';
 
 export interface CriteoAudienceSettings {
@@ -44,7 +44,7 @@ export class CriteoAdapter implements PlatformAdapter {
     return resolving.run(key, () => this.findOrCreate(name));
   }
 
-  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: readonly string[]): Promise<BatchOutcome> {
+  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch): Promise<BatchOutcome> {
     if (action === 'replace') throw new ExportError('internal', 'Criteo replaces by wiping first; a replace batch is not expected');
     const { valid, invalid } = await this.client.amendContactList(audience.id, action, identifiers);
     return { accepted: valid, rejected: invalid };

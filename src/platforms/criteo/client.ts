@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
 import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, sendJson } from '../../core/http';
 import { streamJsonRows } from '../../core/json-body';
+import type { WireBatch } from '../../core/types';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
@@ -71,7 +72,7 @@ export class CriteoClient {
   }
 
   /** Add or remove identifiers; answers Criteo's valid and invalid counts (never its samples: they are raw identifiers). */
-  async amendContactList(segmentId: string, operation: 'add' | 'remove', identifiers: readonly string[]): Promise<{ valid: number; invalid: number }> {
+  async amendContactList(segmentId: string, operation: 'add' | 'remove', identifiers: WireBatch | readonly string[]): Promise<{ valid: number; invalid: number }> {
     // Plain addresses may hold characters JSON must escape: each row is written by JSON.stringify.
     const head = `{"data":{"type":"ContactlistAmendment","attributes":{"operation":${JSON.stringify(operation)},"identifierType":"email","identifiers":[`;
     const body = streamJsonRows(head, identifiers, (identifier) => JSON.stringify(identifier), ']}}}');

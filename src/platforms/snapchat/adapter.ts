@@ -1,6 +1,6 @@
 import { ExportError } from '../../core/errors';
 import { SingleFlight } from '../../core/single-flight';
-import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget } from '../../core/types';
+import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
 import type { SnapchatClient } from './client';
 
 export interface SnapchatAudienceSettings {
@@ -46,7 +46,7 @@ export class SnapchatAdapter implements PlatformAdapter {
     return resolving.run(key, () => this.findOrCreate(target.segmentName));
   }
 
-  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: readonly string[]): Promise<BatchOutcome> {
+  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch): Promise<BatchOutcome> {
     if (action === 'replace') throw new ExportError('internal', 'Snapchat replaces by clearing first; a replace batch is not expected');
     const accepted = Math.min(identifiers.length, await this.client.changeUsers(audience.id, action, identifiers));
     return { accepted, rejected: identifiers.length - accepted };

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { ExportError } from '../../core/errors';
 import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, retryAfterMs, sendJson } from '../../core/http';
 import { type StreamedBody, streamJsonRows } from '../../core/json-body';
+import type { WireBatch } from '../../core/types';
 import type { RateLimiter } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
@@ -58,7 +59,7 @@ export class SnapchatClient {
   }
 
   /** Add (POST) or remove (DELETE) hashed emails; answers how many rows Snapchat took. */
-  async changeUsers(segmentId: string, change: 'add' | 'remove', hashes: readonly string[]): Promise<number> {
+  async changeUsers(segmentId: string, change: 'add' | 'remove', hashes: WireBatch | readonly string[]): Promise<number> {
     const envelope = await this.call(
       change === 'add' ? 'POST' : 'DELETE',
       `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/users`,
@@ -101,7 +102,7 @@ export class SnapchatClient {
  * The JSON for `/users`, streamed: 100,000 rows are ~7 MB. Snapchat only ever receives SHA-256
  * hex, which needs no JSON escaping.
  */
-export function usersBody(hashes: readonly string[]): StreamedBody {
+export function usersBody(hashes: WireBatch | readonly string[]): StreamedBody {
   return streamJsonRows(`{"users":[{"schema":["${EMAIL_SCHEMA}"],"data":[`, hashes, (hash) => `["${hash}"]`, ']}]}');
 }
 
