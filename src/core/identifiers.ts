@@ -1,4 +1,5 @@
 import { type EmailEncoding, isSha256Hex, normaliseEmail, sha256Digest, toIdentifier } from './email';
+import { DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
 import type { WireBatch } from './types';
 
@@ -12,6 +13,8 @@ import type { WireBatch } from './types';
 export interface IdentifierForm {
   /** A profile's raw email value as the engine's identifier; undefined when it is not usable. */
   fromRaw(raw: string): string | undefined;
+  /** An empty set for this form's identifiers, sized for `expected` of them. */
+  newSet(expected: number): Set<string>;
   /** One batch as the platform takes it. */
   toWire(identifiers: readonly string[]): WireBatch;
   /** The identifier's key in the mirror state (a digest); undefined when the identifier is its own key. */
@@ -19,8 +22,6 @@ export interface IdentifierForm {
   /** A state key as an identifier to send (the removal of someone who left); undefined when the same. */
   readonly fromStateKey?: (key: string) => string;
 }
-
-export const DIGEST_LENGTH = 32;
 
 const HASHED: IdentifierForm = {
   fromRaw(raw) {
@@ -32,11 +33,13 @@ const HASHED: IdentifierForm = {
     const email = normaliseEmail(raw);
     return email === undefined ? undefined : sha256Digest(email);
   },
+  newSet: (expected) => new DigestSet(expected),
   toWire: (digests) => ({ length: digests.length, slices: (size) => mappedSlices(digests, size, digestsToHex) }),
 };
 
 const PLAIN: IdentifierForm = {
   fromRaw: (raw) => toIdentifier(raw, 'plain'),
+  newSet: () => new Set<string>(),
   toWire: wireBatchOf,
   toStateKey: (identifier) => (isSha256Hex(identifier) ? hexToDigest(identifier) : sha256Digest(identifier)),
   fromStateKey: (key) => Buffer.from(key, 'latin1').toString('hex'),

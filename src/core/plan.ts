@@ -1,3 +1,4 @@
+import { DigestSet } from './digest-set';
 import type { ReplaceStrategy, SyncMode } from './types';
 
 /** What a run will do, decided before anything is sent, and what a dry run reports. */
@@ -58,7 +59,8 @@ function planMirror(
   fromStateKey?: (key: string) => string,
 ): SyncPlan {
   if (!previous) return plan([...members], [...optedOut], 0);
-  const hashedMembers = stateKey ? new Set<string>() : undefined;
+  // Keys are digests: a DigestSet (plain mode's members themselves are addresses, in a Set).
+  const hashedMembers = stateKey ? new DigestSet(members.size) : undefined;
   const adds: string[] = [];
   let unchanged = 0;
   for (const id of members) {

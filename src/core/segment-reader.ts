@@ -40,9 +40,10 @@ export function readSegment(payload: unknown, options: ReadOptions): SegmentIden
   }
   const readEmail = fieldReader(options.emailField);
   const readConsent = options.consentField ? fieldReader(options.consentField) : undefined;
-  const { fromRaw } = identifierForm(options.encoding);
-  const members = new Set<string>();
-  const optedOut = new Set<string>();
+  const form = identifierForm(options.encoding);
+  const fromRaw = form.fromRaw;
+  const members = form.newSet(payload.length);
+  const optedOut = form.newSet(0);
   let invalid = 0;
   let duplicates = 0;
   let optedOutCount = 0;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ExportError } from './errors';
-import { DIGEST_LENGTH } from './identifiers';
+import { DIGEST_LENGTH, DigestSet } from './digest-set';
 import type { PlatformName } from './types';
 
 /**
@@ -57,7 +57,7 @@ export class FileSyncStateStore implements SyncStateStore {
     if (data.length < 8 || !data.subarray(0, 4).equals(MAGIC)) throw new ExportError('state_io', 'The mirror state file is damaged');
     const count = data.readUInt32LE(4);
     if (data.length !== 8 + count * HASH_BYTES) throw new ExportError('state_io', 'The mirror state file is damaged');
-    const members = new Set<string>();
+    const members = new DigestSet(count);
     for (let offset = 8; offset < data.length; offset += HASH_BYTES) members.add(data.toString('latin1', offset, offset + HASH_BYTES));
     return members;
   }

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
-import { sha256Hex } from '../../src/core/email';
+import { sha256Digest, sha256Hex } from '../../src/core/email';
+import { identifierForm } from '../../src/core/identifiers';
 import { planSync } from '../../src/core/plan';
+
+const { toStateKey, fromStateKey } = identifierForm('plain');
+const plainKeys = { stateKey: toStateKey, fromStateKey };
 
 const set = (...ids: string[]) => new Set(ids);
 const base = { optedOut: set(), replaceStrategy: 'clear-then-add' as const };
@@ -45,14 +49,14 @@ describe('sync planning', () => {
 
 describe('sync planning with plain identifiers', () => {
   it('compares plain addresses with the hashed state and removes leavers by hash', () => {
-    const previous = new Set([sha256Hex('stay@example.com'), sha256Hex('left@example.com')]);
+    const previous = new Set([sha256Digest('stay@example.com'), sha256Digest('left@example.com')]);
     const plan = planSync({
       mode: 'mirror',
       members: new Set(['stay@example.com', 'new@example.com']),
       optedOut: new Set(),
       previous,
       replaceStrategy: 'clear-then-add',
-      stateKey: sha256Hex,
+      ...plainKeys,
     });
     assert.deepEqual(plan.adds, ['new@example.com']);
     assert.deepEqual(plan.removes, [sha256Hex('left@example.com')]);

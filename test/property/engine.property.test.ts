@@ -414,8 +414,9 @@ describe('property: sync plan', () => {
     const emails = (max: number) => fc.uniqueArray(fc.integer({ min: 0, max: 40 }).map((n) => `u${n}@example.com`), { maxLength: max }).map((list) => new Set(list));
     fc.assert(
       fc.property(emails(25), emails(25), (members, previousPlain) => {
-        const previous = new Set([...previousPlain].map(sha256Hex));
-        const plan = planSync({ mode: 'mirror', members, optedOut: new Set(), previous, replaceStrategy: 'clear-then-add', stateKey: sha256Hex });
+        const previous = new Set([...previousPlain].map(sha256Digest));
+        const { toStateKey, fromStateKey } = identifierForm('plain');
+        const plan = planSync({ mode: 'mirror', members, optedOut: new Set(), previous, replaceStrategy: 'clear-then-add', stateKey: toStateKey, fromStateKey });
         for (const id of plan.adds) assert.ok(!previousPlain.has(id));
         assert.equal(plan.adds.length + plan.unchanged, members.size);
         assert.deepEqual(new Set(plan.removes), new Set([...previousPlain].filter((e) => !members.has(e)).map(sha256Hex)));
