@@ -1,7 +1,7 @@
 import { type EmailEncoding, isSha256Hex, normaliseEmail, sha256Digest, toIdentifier } from './email';
-import { DIGEST_LENGTH, DigestSet } from './digest-set';
-import { ExportError } from './errors';
+import { DigestSet } from './digest-set';
 import type { WireBatch } from './types';
+import { digestBatch, wireBatchOf } from './wire-batch';
 
 /**
  * How the engine holds identifiers between reading a segment and sending it. A hashed identifier
@@ -34,7 +34,7 @@ const HASHED: IdentifierForm = {
     return email === undefined ? undefined : sha256Digest(email);
   },
   newSet: (expected) => new DigestSet(expected),
-  toWire: (digests) => ({ length: digests.length, slices: (size) => mappedSlices(digests, size, digestsToHex) }),
+  toWire: digestBatch,
 };
 
 const PLAIN: IdentifierForm = {
@@ -49,35 +49,6 @@ export function identifierForm(encoding: EmailEncoding): IdentifierForm {
   return encoding === 'plain' ? PLAIN : HASHED;
 }
 
-/** A batch already in wire form. */
-export function wireBatchOf(identifiers: readonly string[]): WireBatch {
-  return { length: identifiers.length, slices: (size) => mappedSlices(identifiers, size, (slice) => slice) };
-}
-
-/** Every identifier of a batch at once, for platforms whose batches are small (Microsoft: 1,000). */
-export function wholeBatch(batch: WireBatch): string[] {
-  const all: string[] = [];
-  for (const slice of batch.slices(batch.length || 1)) all.push(...slice);
-  return all;
-}
-
-function* mappedSlices(items: readonly string[], size: number, map: (slice: readonly string[]) => readonly string[]): Generator<readonly string[]> {
-  for (let start = 0; start < items.length; start += size) yield map(items.slice(start, start + size));
-}
-
 export function hexToDigest(hex: string): string {
   return Buffer.from(hex, 'hex').toString('latin1');
-}
-
-/**
- * A batch of digests as lowercase hex: one native conversion for the whole batch, then each value
- * is a slice of that one string (no per-identifier buffer).
- */
-export function digestsToHex(digests: readonly string[]): string[] {
-  const hex = Buffer.from(digests.join(''), 'latin1').toString('hex');
-  const width = DIGEST_LENGTH * 2;
-  if (hex.length !== digests.length * width) throw new ExportError('internal', 'A hashed identifier is not a 32-byte digest');
-  const out = new Array<string>(digests.length);
-  for (let i = 0; i < digests.length; i++) out[i] = hex.slice(i * width, (i + 1) * width);
-  return out;
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { wireBatchOf } from './identifiers';
+import { wireBatchOf } from './wire-batch';
 import type { WireBatch } from './types';
 
 export interface StreamedBody {
@@ -8,31 +8,21 @@ export interface StreamedBody {
   readonly length: number;
 }
 
-const ROWS_PER_CHUNK = 2000;
-
 /**
- * A JSON body of `head`, one text per item joined by commas, and `tail`, streamed in small chunks.
- * A batch of 100,000 identifiers is ~7 MB of JSON: streamed, no copy of it is ever held whole, nor
- * its identifiers in wire form (a `WireBatch` makes them a slice at a time, once to measure and once
- * to send), so all of it is short-lived garbage the young-generation collector takes.
- * `row` must return JSON-safe text (the platforms' identifiers are hex digests or checked addresses,
- * written with JSON.stringify where they could need escaping).
+ * A JSON body of `head`, then each identifier as a JSON string between `before` and `after`, joined
+ * by commas, then `tail` (Snapchat's rows are `["<hash>"]`: before `[`, after `]`). A batch of
+ * 100,000 identifiers is ~7 MB of JSON: it is streamed in chunks the batch renders straight into
+ * bytes, so neither the body nor its identifiers in wire form ever exist whole.
  */
-export function streamJsonRows(head: string, items: WireBatch | readonly string[], row: (item: string) => string, tail: string): StreamedBody {
+export function streamJsonRows(head: string, items: WireBatch | readonly string[], before: string, after: string, tail: string): StreamedBody {
   const batch = isWireBatch(items) ? items : wireBatchOf(items);
-  let length = Buffer.byteLength(head) + Buffer.byteLength(tail) + Math.max(0, batch.length - 1);
-  for (const slice of batch.slices(ROWS_PER_CHUNK)) for (const item of slice) length += Buffer.byteLength(row(item));
-  function* chunks(): Generator<string> {
+  const rows = batch.jsonRows(before, after);
+  function* chunks(): Generator<Buffer | string> {
     yield head;
-    let first = true;
-    for (const slice of batch.slices(ROWS_PER_CHUNK)) {
-      const rows = slice.map(row).join(',');
-      yield first ? rows : `,${rows}`;
-      first = false;
-    }
+    yield* rows.chunks();
     yield tail;
   }
-  return { stream: Readable.from(chunks(), { objectMode: false }), length };
+  return { stream: Readable.from(chunks(), { objectMode: false }), length: Buffer.byteLength(head) + rows.byteLength + Buffer.byteLength(tail) };
 }
 
 function isWireBatch(items: WireBatch | readonly string[]): items is WireBatch {

@@ -41,6 +41,14 @@ export interface WireBatch {
   readonly length: number;
   /** The identifiers in order, in slices of at most `size`. */
   slices(size: number): Iterable<readonly string[]>;
+  /** The identifiers as comma-separated JSON strings, each between `before` and `after`, as bytes. */
+  jsonRows(before: string, after: string): JsonRows;
+}
+
+export interface JsonRows {
+  readonly byteLength: number;
+  /** The rows in chunks of a few thousand; each call starts again from the first. */
+  chunks(): Iterable<Buffer>;
 }
 
 export interface BatchOutcome {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { sha256Hex } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
 import { type BatchReport, type ExportRequest, runExport } from '../../src/core/export-run';
-import { wholeBatch } from '../../src/core/identifiers';
+import { wholeBatch } from '../../src/core/wire-batch';
 import { FileSyncStateStore } from '../../src/core/sync-state';
 import type { AudienceRef, BatchAction, PlatformAdapter, ReplaceStrategy, WireBatch } from '../../src/core/types';
 

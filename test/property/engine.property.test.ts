@@ -4,7 +4,8 @@ import { isSha256Hex, normaliseEmail, sha256Digest, sha256Hex, toIdentifier } fr
 import { ExportError } from '../../src/core/errors';
 import { fieldReader, isValidFieldPath } from '../../src/core/field-path';
 import { bodyText, streamJsonRows } from '../../src/core/json-body';
-import { digestsToHex, hexToDigest, identifierForm, wholeBatch } from '../../src/core/identifiers';
+import { hexToDigest, identifierForm } from '../../src/core/identifiers';
+import { digestsToHex, wholeBatch } from '../../src/core/wire-batch';
 import { PartsGatherer } from '../../src/core/parts-gatherer';
 import { planSync } from '../../src/core/plan';
 import { redact } from '../../src/core/redact';
@@ -121,9 +122,8 @@ describe('property: email normalisation and identifiers', () => {
         assert.equal(batch.length, digests.length);
         assert.ok(slices.every((slice, i) => slice.length === Math.min(size, digests.length - i * size)));
         assert.deepEqual(slices.flat(), texts.map(sha256Hex));
-        const row = (hash: string) => `["${hash}"]`;
-        const streamed = streamJsonRows('{"data":[', batch, row, ']}');
-        const fromArray = streamJsonRows('{"data":[', texts.map(sha256Hex), row, ']}');
+        const streamed = streamJsonRows('{"data":[', batch, '[', ']', ']}');
+        const fromArray = streamJsonRows('{"data":[', texts.map(sha256Hex), '[', ']', ']}');
         const text = await bodyText(streamed);
         assert.equal(text, await bodyText(fromArray));
         assert.equal(Buffer.byteLength(text), streamed.length);

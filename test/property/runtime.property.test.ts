@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { sha256Hex } from '../../src/core/email';
 import type { ExportSummary } from '../../src/core/export-run';
-import { digestsToHex } from '../../src/core/identifiers';
+import { digestsToHex } from '../../src/core/wire-batch';
 import { PartsGatherer } from '../../src/core/parts-gatherer';
 import { readSegment } from '../../src/core/segment-reader';
 import type { Sandbox } from '../../src/sandbox';

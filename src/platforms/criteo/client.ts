@@ -73,9 +73,9 @@ export class CriteoClient {
 
   /** Add or remove identifiers; answers Criteo's valid and invalid counts (never its samples: they are raw identifiers). */
   async amendContactList(segmentId: string, operation: 'add' | 'remove', identifiers: WireBatch | readonly string[]): Promise<{ valid: number; invalid: number }> {
-    // Plain addresses may hold characters JSON must escape: each row is written by JSON.stringify.
+    // Each identifier is written as a JSON string: hex from the engine's digests, or a plain address escaped.
     const head = `{"data":{"type":"ContactlistAmendment","attributes":{"operation":${JSON.stringify(operation)},"identifierType":"email","identifiers":[`;
-    const body = streamJsonRows(head, identifiers, (identifier) => JSON.stringify(identifier), ']}}}');
+    const body = streamJsonRows(head, identifiers, '', '', ']}}}');
     const response = await this.call('PATCH', `/audience-segments/${encodeURIComponent(segmentId)}/contact-list`, body, AmendmentResponseSchema);
     const { nbValidIdentifiers, nbInvalidIdentifiers } = response.data.attributes;
     const invalid = nbInvalidIdentifiers ?? 0;

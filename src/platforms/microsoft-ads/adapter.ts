@@ -1,4 +1,4 @@
-import { wholeBatch } from '../../core/identifiers';
+import { wholeBatch } from '../../core/wire-batch';
 import { SingleFlight } from '../../core/single-flight';
 import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
 import type { AccountHeaders, MicrosoftAdsClient } from './client';
