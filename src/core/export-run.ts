@@ -5,7 +5,8 @@ import { runPool } from './pool';
 import { type IdentifierForm, identifierForm } from './identifiers';
 import { type RetryPolicy, type RetryResult, withRetry } from './retry';
 import { readSegment } from './segment-reader';
-import type { SyncStateStore } from './sync-state';
+import type { JournalOperation } from './state-journal';
+import type { LoadedState, SyncStateStore } from './sync-state';
 import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformName, SyncMode } from './types';
 
 /** Output 1 of an export node: one per batch, as each finishes (DESIGN §3). */
@@ -149,17 +150,21 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
     await request.state.rememberAudience(request.adapter.platform, audience.accountKey, segmentName, audience.id);
 
     const stateKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
-    const previous = await request.state.load(stateKey);
+    const loaded = await request.state.load(stateKey);
     const form = identifierForm(request.encoding);
-    const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: request.adapter.replaceStrategy, ...stateKeys(form) });
+    const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: request.adapter.replaceStrategy, ...stateKeys(form) });
     // The plan holds every identifier still needed: let the sets' tables go before the sending
     // allocates its request bodies (for 1M profiles that is tens of MB of peak memory).
     segment.members.clear();
     segment.optedOut.clear();
     summary.unchanged = plan.unchanged;
 
-    const execution = await execute(request, segmentName, audience, plan, summary, form);
-    const confirmed = nextState(previous, plan, execution, form);
+    // Each confirmed batch is journalled at once, so a run that dies is not sent again. A journal
+    // that cannot be written costs only that: the state saved below still records the truth.
+    const journal: Journal = (operation, identifiers) =>
+      request.state.record(stateKey, operation, form.toStateKey ? identifiers.map(form.toStateKey) : identifiers).catch(() => undefined);
+    const execution = await execute(request, segmentName, audience, plan, summary, journal);
+    const confirmed = nextState(loaded, plan, execution, form);
     if (confirmed) await request.state.save(stateKey, confirmed.members, confirmed.size);
 
     const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
@@ -189,6 +194,10 @@ function consumeInput(request: ExportRequest): ReturnType<typeof readSegment> {
   const segment = readSegment(request.input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding });
   request.input.payload = undefined;
   return segment;
+}
+
+function previousOf(loaded: LoadedState | undefined): Pick<Parameters<typeof planSync>[0], 'previous' | 'previousIncomplete'> {
+  return { previous: loaded?.members, previousIncomplete: loaded ? !loaded.complete : false };
 }
 
 /** Plain addresses are compared with the state (which holds digests) by their digest. */
@@ -229,8 +238,8 @@ async function dryRun(request: ExportRequest, segmentName: string, summary: Expo
   const audienceId = known?.id ?? (await request.state.recallAudience(adapter.platform, accountKey, segmentName));
   summary.audienceId = audienceId ?? null;
   summary.audienceName = known || audienceId ? segmentName : null;
-  const previous = audienceId ? await request.state.load({ platform: adapter.platform, accountKey, audienceId }) : undefined;
-  const plan = planSync({ ...segment, mode: request.mode, previous, replaceStrategy: adapter.replaceStrategy, ...stateKeys(identifierForm(request.encoding)) });
+  const loaded = audienceId ? await request.state.load({ platform: adapter.platform, accountKey, audienceId }) : undefined;
+  const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: adapter.replaceStrategy, ...stateKeys(identifierForm(request.encoding)) });
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);
   Object.assign(summary, { added: plan.adds.length, removed: plan.removes.length, unchanged: plan.unchanged });
   summary.batches.total = batches.length;
@@ -266,6 +275,8 @@ function batchPlan(plan: SyncPlan, size: number): PlannedBatch[] {
   return batches;
 }
 
+type Journal = (operation: JournalOperation, identifiers: readonly string[]) => Promise<void>;
+
 interface Execution {
   cleared: boolean;
   readonly confirmedAdds: (readonly string[])[];
@@ -274,7 +285,8 @@ interface Execution {
   firstError?: ExportError;
 }
 
-async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, form: IdentifierForm): Promise<Execution> {
+async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, journal: Journal): Promise<Execution> {
+  const form = identifierForm(request.encoding);
   const { adapter } = request;
   const execution: Execution = { cleared: false, confirmedAdds: [], confirmedRemoves: [] };
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);
@@ -292,8 +304,10 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
 
   if (plan.clearFirst) {
     const cleared = await withRetry(() => adapter.clearAudience(audience), request.retry, hooks);
-    if (cleared.ok) execution.cleared = true;
-    else {
+    if (cleared.ok) {
+      execution.cleared = true;
+      await journal('replace', []);
+    } else {
       // Adding onto an audience that was not wiped would not be a replace: send nothing more.
       fail(cleared.error);
       execution.fatal ??= cleared.error;
@@ -329,6 +343,7 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
       const { accepted, rejected } = result.value;
       Object.assign(report, { accepted, rejected, status: rejected === 0 ? 'ok' : accepted > 0 ? 'partial' : 'failed' });
       (batch.action === 'remove' ? execution.confirmedRemoves : execution.confirmedAdds).push(batch.identifiers);
+      await journal(batch.action, batch.identifiers);
       if (batch.action === 'replace') execution.cleared = true;
       if (batch.action === 'remove') summary.removed += accepted;
       else summary.added += accepted;
@@ -368,10 +383,12 @@ function abortedError(cause: ExportError | undefined): ExportError {
  * Without earlier state the confirmed batches are the state: they are streamed to disk as they are
  * (batches are disjoint), not copied into a second set of a million identifiers.
  */
-function nextState(previous: Set<string> | undefined, plan: SyncPlan, execution: Execution, form: IdentifierForm): { members: Iterable<string>; size: number } | undefined {
+function nextState(loaded: LoadedState | undefined, plan: SyncPlan, execution: Execution, form: IdentifierForm): { members: Iterable<string>; size: number } | undefined {
+  const previous = loaded?.members;
   const key = form.toStateKey ?? ((identifier: string) => identifier);
   const touched = execution.cleared || execution.confirmedAdds.length > 0 || execution.confirmedRemoves.length > 0;
-  if (!touched && (previous || plan.adds.length + plan.removes.length > 0)) return undefined;
+  // A journal folded in at load is saved even when this run changed nothing, which ends it.
+  if (!touched && !loaded?.journalled && (previous || plan.adds.length + plan.removes.length > 0)) return undefined;
   if (!previous || execution.cleared) {
     const adds = execution.confirmedAdds;
     return { members: keysOf(adds, key), size: adds.reduce((sum, batch) => sum + batch.length, 0) };

@@ -28,6 +28,11 @@ export interface PlanInput {
   readonly stateKey?: (identifier: string) => string;
   /** A key of `previous` as an identifier to remove; omit when keys are identifiers. */
   readonly fromStateKey?: (key: string) => string;
+  /**
+   * `previous` is only what an interrupted first run confirmed: the audience may still hold
+   * opted-out profiles from elsewhere, so every opted-out identifier is removed, as with no state.
+   */
+  readonly previousIncomplete?: boolean;
 }
 
 export function planSync(input: PlanInput): SyncPlan {
@@ -42,7 +47,7 @@ export function planSync(input: PlanInput): SyncPlan {
       return { adds: [...members], removes: [], unchanged: 0, clearFirst: clear, firstBatchReplaces: !clear };
     }
     case 'mirror':
-      return planMirror(members, optedOut, previous, input.stateKey, input.fromStateKey);
+      return planMirror(members, optedOut, previous, input);
   }
 }
 
@@ -51,13 +56,8 @@ export function planSync(input: PlanInput): SyncPlan {
  * opted-out profiles put there by other means, so their removal is sent once; with state, only
  * those this export delivered are removed.
  */
-function planMirror(
-  members: ReadonlySet<string>,
-  optedOut: ReadonlySet<string>,
-  previous: ReadonlySet<string> | undefined,
-  stateKey?: (identifier: string) => string,
-  fromStateKey?: (key: string) => string,
-): SyncPlan {
+function planMirror(members: ReadonlySet<string>, optedOut: ReadonlySet<string>, previous: ReadonlySet<string> | undefined, options: PlanInput): SyncPlan {
+  const { stateKey, fromStateKey } = options;
   if (!previous) return plan([...members], [...optedOut], 0);
   // Keys are digests: a DigestSet (plain mode's members themselves are addresses, in a Set).
   const hashedMembers = stateKey ? new DigestSet(members.size) : undefined;
@@ -72,6 +72,10 @@ function planMirror(
   const memberKeys: ReadonlySet<string> = hashedMembers ?? members;
   const removes: string[] = [];
   for (const key of previous) if (!memberKeys.has(key)) removes.push(fromStateKey ? fromStateKey(key) : key);
+  if (options.previousIncomplete) {
+    // Those in `previous` are already in `removes` (they are not members).
+    for (const id of optedOut) if (!previous.has(stateKey ? stateKey(id) : id)) removes.push(id);
+  }
   return plan(adds, removes, unchanged);
 }
 

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ExportError } from './errors';
+import { type JournalOperation, journalRecord, readJournal, replayJournal } from './state-journal';
 import { DIGEST_LENGTH, DigestSet } from './digest-set';
 import type { PlatformName } from './types';
 
@@ -9,7 +10,8 @@ import type { PlatformName } from './types';
  * Durable mirror state: per platform + account + audience, the identifiers this package last
  * delivered and the platform confirmed, as SHA-256 digests (32-byte one-byte strings, see
  * identifiers.ts; a plain address is keyed by its digest, so none ever lands on disk). The file is
- * those 32 bytes per identifier after a short header, written atomically.
+ * those 32 bytes per identifier after a short header, written atomically at the end of a run;
+ * each batch confirmed in between is appended to a journal beside it (state-journal.ts).
  */
 export interface AudienceKey {
   readonly platform: PlatformName;
@@ -17,9 +19,22 @@ export interface AudienceKey {
   readonly audienceId: string;
 }
 
+export interface LoadedState {
+  readonly members: Set<string>;
+  /**
+   * False when all that is known is the journal of a first run that was interrupted: the audience
+   * may still hold opted-out profiles put there by other means, so mirror removes them again.
+   */
+  readonly complete: boolean;
+  /** A journal was folded in: the next save should be written even if the run changes nothing. */
+  readonly journalled: boolean;
+}
+
 export interface SyncStateStore {
-  load(key: AudienceKey): Promise<Set<string> | undefined>;
-  /** `members` are distinct digests; `size` is how many it yields. */
+  load(key: AudienceKey): Promise<LoadedState | undefined>;
+  /** Journal one batch the platform confirmed (digests), the moment it is confirmed. */
+  record(key: AudienceKey, operation: JournalOperation, digests: readonly string[]): Promise<void>;
+  /** `members` are distinct digests; `size` is how many it yields. Folds in and ends the journal. */
   save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void>;
   /** Remember which audience a segment name resolved to, so a dry run can find its state offline. */
   rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void>;
@@ -43,10 +58,46 @@ export function stateStoreFor(directory: string): FileSyncStateStore {
 
 export class FileSyncStateStore implements SyncStateStore {
   private indexWrite: Promise<void> = Promise.resolve();
+  /** Journal appends in flight, per file: records of concurrent batches must not interleave. */
+  private readonly appends = new Map<string, Promise<void>>();
 
   constructor(private readonly directory: string) {}
 
-  async load(key: AudienceKey): Promise<Set<string> | undefined> {
+  async load(key: AudienceKey): Promise<LoadedState | undefined> {
+    const base = await this.readState(key);
+    const journal = await readJournal(this.journalFor(key));
+    if (!journal || journal.length === 0) return base && { members: base, complete: true, journalled: false };
+    const replayed = replayJournal(journal, base);
+    if (replayed.completeBytes < journal.length) await this.cutTornRecord(replayed.completeBytes, key);
+    if (!base && replayed.records === 0) return undefined;
+    return { members: replayed.members, complete: base !== undefined || replayed.replaced, journalled: true };
+  }
+
+  async record(key: AudienceKey, operation: JournalOperation, digests: readonly string[]): Promise<void> {
+    const file = this.journalFor(key);
+    const record = journalRecord(operation, digests);
+    const append = (this.appends.get(file) ?? Promise.resolve()).then(async () => {
+      try {
+        await fs.mkdir(this.directory, { recursive: true });
+        await fs.appendFile(file, record, { mode: 0o600 });
+      } catch {
+        throw new ExportError('state_io', 'Could not write the mirror state journal');
+      }
+    });
+    this.appends.set(file, append.catch(() => undefined));
+    await append;
+  }
+
+  /** A crash mid-append leaves a partial record: cut it, or the next record would be read as its rest. */
+  private async cutTornRecord(completeBytes: number, key: AudienceKey): Promise<void> {
+    const file = this.journalFor(key);
+    await (this.appends.get(file) ?? Promise.resolve());
+    await fs.truncate(file, completeBytes).catch(() => {
+      throw new ExportError('state_io', 'Could not repair the mirror state journal');
+    });
+  }
+
+  private async readState(key: AudienceKey): Promise<Set<string> | undefined> {
     let data: Buffer;
     try {
       data = await fs.readFile(this.fileFor(key));
@@ -63,7 +114,13 @@ export class FileSyncStateStore implements SyncStateStore {
   }
 
   async save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void> {
+    const journal = this.journalFor(key);
+    await this.appends.get(journal);
     await this.writeAtomically(this.fileFor(key), stateChunks(members, size));
+    // Replaying a journal onto the state it was folded into changes nothing, so a crash between the
+    // rename above and this removal is harmless.
+    await fs.rm(journal, { force: true }).catch(() => undefined);
+    this.appends.delete(journal);
   }
 
   async rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void> {
@@ -93,6 +150,10 @@ export class FileSyncStateStore implements SyncStateStore {
   private fileFor(key: AudienceKey): string {
     const digest = createHash('sha256').update(`${key.platform}\n${key.accountKey}\n${key.audienceId}`).digest('hex').slice(0, 32);
     return path.join(this.directory, `${key.platform}-${digest}.state`);
+  }
+
+  private journalFor(key: AudienceKey): string {
+    return `${this.fileFor(key)}.journal`;
   }
 
   private indexFile(): string {

@@ -19,6 +19,8 @@ class MemoryPlatform implements PlatformAdapter {
   readonly members = new Set<string>();
   readonly calls: Array<{ action: BatchAction | 'clear' | 'resolve'; size: number }> = [];
   failures: Array<(action: BatchAction, ids: readonly string[]) => ExportError | undefined> = [];
+  /** Batches that never get an answer (the process dies while they are in flight). */
+  stalls: Array<(ids: readonly string[]) => boolean> = [];
 
   constructor(readonly replaceStrategy: ReplaceStrategy = 'clear-then-add') {}
 
@@ -35,6 +37,7 @@ class MemoryPlatform implements PlatformAdapter {
   async sendBatch(_audience: AudienceRef, action: BatchAction, batch: WireBatch) {
     const ids = wholeBatch(batch);
     this.calls.push({ action, size: ids.length });
+    if (this.stalls.some((stall) => stall(ids))) await new Promise<never>(() => undefined);
     for (const failure of this.failures) {
       const error = failure(action, ids);
       if (error) throw error;
@@ -114,6 +117,48 @@ describe('export run (engine)', () => {
     assert.equal(second.added, 2);
     assert.equal(second.unchanged, 3);
     assert.deepEqual(platform.members, hashes('a', 'b', 'c', 'd', 'e'));
+  });
+
+  it('journals each confirmed batch: after a run dies half-way, the next run sends only what was not confirmed', async () => {
+    const { platform, run } = await setup();
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-run-'));
+    const profiles = emails('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'); // three batches of three
+    platform.stalls.push((ids) => ids.includes(sha256Hex('g@example.com')));
+    void run(profiles, { state: new FileSyncStateStore(dir) }); // never finishes: the process "dies" here
+    const journalled = async () => (await new FileSyncStateStore(dir).load({ platform: 'snapchat', accountKey: 'acct', audienceId: 'aud-1' }))?.members.size;
+    for (let waited = 0; (await journalled()) !== 6; waited += 5) {
+      if (waited > 5000) assert.fail('the first two batches were never journalled');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // A restart: a new store on the same directory, nothing in memory.
+    platform.stalls.length = 0;
+    platform.calls.length = 0;
+    const next = await run(emails('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'), { state: new FileSyncStateStore(dir) });
+    assert.equal(next.status, 'completed');
+    assert.deepEqual({ added: next.added, unchanged: next.unchanged }, { added: 3, unchanged: 6 });
+    assert.deepEqual(platform.calls.filter((c) => c.action !== 'resolve'), [{ action: 'add', size: 3 }]);
+    assert.deepEqual(platform.members, hashes('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'));
+    assert.deepEqual((await fs.readdir(dir)).filter((f) => f.endsWith('.journal')), [], 'the completed run ended the journal');
+  });
+
+  it('after an interrupted first run, mirror still removes every opted-out profile (the audience may hold them from elsewhere)', async () => {
+    const { platform, run } = await setup();
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-run-'));
+    const profiles = [...emails('a', 'b', 'c', 'd'), { email: 'out@example.com', ok: false }];
+    // The removal of the opted-out profile never gets its answer; the first add batch does.
+    platform.stalls.push((ids) => ids.includes(sha256Hex('out@example.com')));
+    void run(profiles, { state: new FileSyncStateStore(dir), consentField: 'ok' });
+    for (let waited = 0; platform.members.size < 3; waited += 5) {
+      if (waited > 5000) assert.fail('the first add batch never arrived');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    platform.stalls.length = 0;
+    platform.calls.length = 0;
+    const next = await run(profiles, { state: new FileSyncStateStore(dir), consentField: 'ok' });
+    assert.equal(next.status, 'completed');
+    assert.equal(next.removed, 1, 'the opted-out profile is removed again');
+    assert.ok(platform.calls.some((c) => c.action === 'remove' && c.size === 1));
   });
 
   it('stops sending after a fatal error and reports every batch', async () => {

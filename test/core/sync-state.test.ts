@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { sha256Digest } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
+import { journalRecord } from '../../src/core/state-journal';
 import { FileSyncStateStore, stateStoreFor } from '../../src/core/sync-state';
 
 describe('mirror state store', () => {
@@ -16,8 +17,9 @@ describe('mirror state store', () => {
     const digests = Array.from({ length: 70_000 }, (_, i) => sha256Digest(`user${i}@example.com`));
     await store.save(key, digests, digests.length);
     const loaded = await store.load(key);
-    assert.deepEqual(new Set(loaded), new Set(digests));
-    assert.deepEqual([...(loaded ?? [])], digests, 'in the order saved');
+    assert.deepEqual(new Set(loaded?.members), new Set(digests));
+    assert.deepEqual([...(loaded?.members ?? [])], digests, 'in the order saved');
+    assert.equal(loaded?.complete, true);
     const files = await fs.readdir(dir);
     assert.equal(files.length, 1);
     const raw = await fs.readFile(path.join(dir, files[0]));
@@ -34,8 +36,57 @@ describe('mirror state store', () => {
     await assert.rejects(store.save(key, [sha256Digest('b@example.com'), 'plain@example.com'], 2), internal);
     await assert.rejects(store.save(key, [sha256Digest('b@example.com')], 2), internal);
     await assert.rejects(store.save(key, [sha256Digest('b@example.com'), sha256Digest('c@example.com')], 1), internal);
-    assert.deepEqual(new Set(await store.load(key)), new Set(kept));
+    assert.deepEqual(new Set((await store.load(key))?.members), new Set(kept));
     assert.equal((await fs.readdir(dir)).length, 1, 'no temporary file left behind');
+  });
+
+  it('journals confirmed batches so a run that dies is not lost, and the next save ends the journal', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
+    const d = (name: string) => sha256Digest(`${name}@example.com`);
+    const store = new FileSyncStateStore(dir);
+    await store.save(key, [d('a'), d('b'), d('c')], 3);
+    // A run confirms two batches, concurrently, then dies: no save.
+    await Promise.all([store.record(key, 'remove', [d('b')]), store.record(key, 'add', [d('x'), d('y')])]);
+    const afterCrash = await new FileSyncStateStore(dir).load(key);
+    assert.deepEqual(new Set(afterCrash?.members), new Set([d('a'), d('c'), d('x'), d('y')]));
+    assert.deepEqual([afterCrash?.complete, afterCrash?.journalled], [true, true]);
+    // The next run saves: the journal is folded in and gone.
+    await store.save(key, afterCrash?.members ?? [], afterCrash?.members.size ?? 0);
+    assert.deepEqual((await fs.readdir(dir)).filter((f) => f.endsWith('.journal')), []);
+    assert.equal((await store.load(key))?.journalled, false);
+    // Replaying a journal onto the state it was already folded into changes nothing (a crash between the two steps).
+    await store.record(key, 'add', [d('z')]);
+    const withJournal = await store.load(key);
+    await store.save(key, withJournal?.members ?? [], withJournal?.members.size ?? 0);
+    await fs.writeFile(path.join(dir, (await fs.readdir(dir)).find((f) => f.endsWith('.state')) + '.journal'), journalRecord('add', [d('z')]));
+    assert.deepEqual(new Set((await store.load(key))?.members), new Set([d('a'), d('c'), d('x'), d('y'), d('z')]));
+  });
+
+  it('replays a wipe, ignores a record torn by a crash, and marks a first run known only from its journal as incomplete', async () => {
+    const d = (name: string) => sha256Digest(`${name}@example.com`);
+    const firstRun = new FileSyncStateStore(await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-')));
+    await firstRun.record(key, 'add', [d('a')]);
+    const partial = await firstRun.load(key);
+    assert.deepEqual([...(partial?.members ?? [])], [d('a')]);
+    assert.equal(partial?.complete, false, 'opted-out profiles may still be in the audience from elsewhere');
+
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-state-'));
+    const store = new FileSyncStateStore(dir);
+    await store.save(key, [d('old')], 1);
+    await store.record(key, 'replace', [d('a')]);
+    await store.record(key, 'add', [d('b')]);
+    const journalFile = path.join(dir, (await fs.readdir(dir)).find((f) => f.endsWith('.journal')) ?? '');
+    const torn = journalRecord('add', [d('c'), d('e')]).subarray(0, 40);
+    await fs.appendFile(journalFile, torn);
+    const replayed = await store.load(key);
+    assert.deepEqual(new Set(replayed?.members), new Set([d('a'), d('b')]));
+    assert.equal(replayed?.complete, true);
+    // The torn record was cut at load, so the next run's records are read as themselves.
+    await store.record(key, 'add', [d('f')]);
+    assert.deepEqual(new Set((await store.load(key))?.members), new Set([d('a'), d('b'), d('f')]));
+    // An unknown operation in a complete record is damage, and is reported as such.
+    await fs.appendFile(journalFile, Buffer.from([0x3f, 0, 0, 0, 0]));
+    await assert.rejects(store.load(key), (error: unknown) => error instanceof ExportError && error.code === 'state_io');
   });
 
   it('keeps audiences apart and remembers name resolutions', async () => {
@@ -66,6 +117,6 @@ describe('mirror state store under concurrent exports', () => {
     for (let i = 0; i < 20; i++) assert.equal(await stateStoreFor(dir).recallAudience('snapchat', 'acct', `Segment ${i}`), `id-${i}`);
     const key = { platform: 'criteo' as const, accountKey: 'a', audienceId: '1' };
     await Promise.all(Array.from({ length: 10 }, () => stateStoreFor(dir).save(key, [sha256Digest('a@example.com')], 1)));
-    assert.equal((await stateStoreFor(dir).load(key))?.size, 1);
+    assert.equal((await stateStoreFor(dir).load(key))?.members.size, 1);
   });
 });

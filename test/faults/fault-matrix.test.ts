@@ -32,6 +32,8 @@ interface PlatformCase {
   /** The upload call: targeted dropAfterApply faults hit it, and the restart waits for the first one. */
   readonly upload: { readonly method: string; readonly pathIncludes: string };
   readonly members: (sandbox: Sandbox, audienceId: string) => ReadonlySet<string>;
+  /** Control endpoint listing the sandbox's audiences with member counts. */
+  readonly audiencesPath: string;
   /** False when the connection holds no refresh token (so no invalid_grant pass). */
   readonly refreshToken?: boolean;
   /**
@@ -53,6 +55,7 @@ const CASES: PlatformCase[] = [
     credentials: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken },
     upload: { method: 'POST', pathIncludes: '/users' },
     members: (sandbox, id) => sandbox.snapchat.members(id),
+    audiencesPath: '/_sandbox/snapchat/segments',
     expireTokensEvery: 6, // 4 uploads in flight
   },
   {
@@ -63,6 +66,7 @@ const CASES: PlatformCase[] = [
     credentials: { clientId: MICROSOFT_ADS_SANDBOX.clientId, clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret, refreshToken: MICROSOFT_ADS_SANDBOX.refreshToken, developerToken: MICROSOFT_ADS_SANDBOX.developerToken },
     upload: { method: 'POST', pathIncludes: '/CustomerListUserData/Apply' },
     members: (sandbox, id) => sandbox.microsoftAds.members(id),
+    audiencesPath: '/_sandbox/microsoft-ads/audiences',
     expireTokensEvery: SCALE >= 3 ? 50 : 20, // 8 uploads in flight; 30 Apply calls per pass at CI size
   },
   {
@@ -76,6 +80,7 @@ const CASES: PlatformCase[] = [
     credentials: { clientId: CRITEO_SANDBOX.clientId, clientSecret: CRITEO_SANDBOX.clientSecret, refreshToken: CRITEO_SANDBOX.refreshToken },
     upload: { method: 'PATCH', pathIncludes: '/contact-list' },
     members: (sandbox, id) => sandbox.criteo.members(id),
+    audiencesPath: '/_sandbox/criteo/segments',
     expireTokensEvery: 6, // 4 uploads in flight
   },
 ];
@@ -91,6 +96,12 @@ interface Row {
   expireEvery: number;
   invalidGrant: number | 'n/a';
   restarts: number;
+  /** Identifiers the platform held when Node-RED was killed. */
+  heldAtKill: number;
+  /** Of those, identifiers in batches the export had confirmed (reported) before it was killed. */
+  confirmedAtKill: number;
+  /** Identifiers added after the restart beyond what was still missing: applied but not yet journalled when killed. */
+  resentAfterRestart: number;
   passes: number;
   failedBatches: number;
   retries: number;
@@ -197,6 +208,12 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   }
 }
 
+/** Members the sandbox holds across this platform's audiences (the sandbox is reset per platform). */
+async function heldInSandbox(url: string, audiencesPath: string): Promise<number> {
+  const body = (await (await fetch(`${url}${audiencesPath}`)).json()) as Record<string, Array<{ members: number }> | undefined>;
+  return (Object.values(body).find(Array.isArray) ?? []).reduce((sum, audience) => sum + audience.members, 0);
+}
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 async function runPlatform(sandbox: Sandbox, c: PlatformCase, print: (line: string) => void): Promise<Row> {
@@ -236,7 +253,7 @@ async function runPlatform(sandbox: Sandbox, c: PlatformCase, print: (line: stri
   const started = performance.now();
   let summariesSeen = 0;
   let batchesSeen = 0;
-  const row: Row = { platform: c.name, profiles: c.profiles, e429: 0, e5xx: 0, drops: 0, dropsAfterApply, tokenExpiries: 0, expireEvery: c.expireTokensEvery, invalidGrant: 0, restarts: 0, passes: 0, failedBatches: 0, retries: 0, seconds: 0, missing: 0, extra: 0, nextRunPlan: '' };
+  const row: Row = { platform: c.name, profiles: c.profiles, e429: 0, e5xx: 0, drops: 0, dropsAfterApply, tokenExpiries: 0, expireEvery: c.expireTokensEvery, invalidGrant: 0, restarts: 0, heldAtKill: 0, confirmedAtKill: 0, resentAfterRestart: 0, passes: 0, failedBatches: 0, retries: 0, seconds: 0, missing: 0, extra: 0, nextRunPlan: '' };
 
   const nextSummary = async (): Promise<ExportSummary> => {
     const summary = await waitFor('an export summary', async () => {
@@ -273,16 +290,22 @@ async function runPlatform(sandbox: Sandbox, c: PlatformCase, print: (line: stri
       await collectBatches();
     }
 
-    // Pass 2: kill the runtime once the first upload has been applied, start it again on the same user dir.
+    // Pass 2: kill the runtime once the first batch has been confirmed (its output-1 report is written
+    // after the journal), while others are in flight; start it again on the same user dir.
     row.passes += 1;
-    const uploadsBefore = sandbox.recorder.requests.filter((r) => r.method === c.upload.method && r.path.includes(c.upload.pathIncludes) && r.status === 200).length;
+    const reportsBefore = (await readJsonLines<BatchReport>(batchesFile)).length;
     await runtime.inject();
-    await waitFor('the first upload', () =>
-      sandbox.recorder.requests.filter((r) => r.method === c.upload.method && r.path.includes(c.upload.pathIncludes) && r.status === 200).length > uploadsBefore ? true : undefined,
+    await waitFor('the first confirmed batch', async () =>
+      (await readJsonLines<BatchReport>(batchesFile)).slice(reportsBefore).some((report) => report.status === 'ok') ? true : undefined,
     );
     const finishedBeforeKill = (await readJsonLines<ExportSummary>(summariesFile)).length > summariesSeen;
     await runtime.kill();
     row.restarts += 1;
+    row.heldAtKill = await heldInSandbox(sandbox.url, c.audiencesPath);
+    row.confirmedAtKill = (await readJsonLines<BatchReport>(batchesFile))
+      .slice(reportsBefore)
+      .filter((report) => report.action !== 'remove')
+      .reduce((sum, report) => sum + report.accepted, 0);
     await collectBatches();
     summariesSeen = (await readJsonLines<ExportSummary>(summariesFile)).length;
     log(`  ${c.name} pass ${row.passes}: killed mid-export${finishedBeforeKill ? ' (the summary had already been written)' : ''}, restarting`);
@@ -290,15 +313,20 @@ async function runPlatform(sandbox: Sandbox, c: PlatformCase, print: (line: stri
 
     // Passes 3..: run until a run completes (failed batches are not in the mirror state: the next run redoes them).
     let completed: ExportSummary | undefined;
+    let addedAfterRestart = 0;
     while (!completed && row.passes < MAX_PASSES) {
       row.passes += 1;
       await runtime.inject();
       const summary = await nextSummary();
+      addedAfterRestart += summary.added;
       await collectBatches();
       log(`  ${c.name} pass ${row.passes}: ${summary.status} +${summary.added} -${summary.removed} batches ${summary.batches.ok}/${summary.batches.total} ok${summary.error ? ` ${summary.error.code}` : ''}`);
       if (summary.status === 'completed') completed = summary;
     }
     assert.ok(completed, `${c.name}: no run completed in ${MAX_PASSES} passes`);
+    row.resentAfterRestart = addedAfterRestart - (c.profiles - row.heldAtKill);
+    // The journal: nothing confirmed before the kill is sent again (only what was in flight).
+    assert.ok(addedAfterRestart <= c.profiles - row.confirmedAtKill, `${c.name}: ${addedAfterRestart} added after the restart, but ${row.confirmedAtKill} of ${c.profiles} were confirmed before it`);
 
     // The next run after a clean one plans nothing (faults still on).
     let verify: ExportSummary | undefined;
@@ -331,8 +359,8 @@ async function runPlatform(sandbox: Sandbox, c: PlatformCase, print: (line: stri
 }
 
 export function formatTable(rows: Row[]): string {
-  const header = ['platform', 'profiles', '429', '5xx', 'drop', 'drop after apply', 'token expiries (every N calls)', 'invalid_grant', 'restarts', 'passes', 'failed batches', 'retries', 'time s', 'missing', 'extra', 'next run plans'];
-  const body = rows.map((r) => [r.platform, r.profiles.toLocaleString('en-US'), r.e429, r.e5xx, r.drops, r.dropsAfterApply, `${r.tokenExpiries} (${r.expireEvery})`, r.invalidGrant, r.restarts, r.passes, r.failedBatches, r.retries, r.seconds.toFixed(1), r.missing, r.extra, r.nextRunPlan].map(String));
+  const header = ['platform', 'profiles', '429', '5xx', 'drop', 'drop after apply', 'token expiries (every N calls)', 'invalid_grant', 'restarts', 'held at kill', 'confirmed at kill', 're-sent after restart', 'passes', 'failed batches', 'retries', 'time s', 'missing', 'extra', 'next run plans'];
+  const body = rows.map((r) => [r.platform, r.profiles.toLocaleString('en-US'), r.e429, r.e5xx, r.drops, r.dropsAfterApply, `${r.tokenExpiries} (${r.expireEvery})`, r.invalidGrant, r.restarts, r.heldAtKill.toLocaleString('en-US'), r.confirmedAtKill.toLocaleString('en-US'), r.resentAfterRestart.toLocaleString('en-US'), r.passes, r.failedBatches, r.retries, r.seconds.toFixed(1), r.missing, r.extra, r.nextRunPlan].map(String));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((line) => line[i].length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');

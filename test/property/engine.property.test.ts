@@ -366,10 +366,11 @@ describe('property: sync plan', () => {
         fc.option(idSet(), { nil: undefined }),
         fc.constantFrom<SyncMode>('mirror', 'add', 'remove', 'replace'),
         fc.constantFrom('clear-then-add' as const, 'first-batch-replaces' as const),
-        (members, optedOutRaw, previous, mode, replaceStrategy) => {
+        fc.boolean(),
+        (members, optedOutRaw, previous, mode, replaceStrategy, previousIncomplete) => {
           // The reader never returns an id both a member and opted out.
           const optedOut = new Set([...optedOutRaw].filter((id) => !members.has(id)));
-          const plan = planSync({ mode, members, optedOut, previous, replaceStrategy });
+          const plan = planSync({ mode, members, optedOut, previous, replaceStrategy, previousIncomplete });
           assert.equal(new Set(plan.adds).size, plan.adds.length, 'no duplicate adds');
           assert.equal(new Set(plan.removes).size, plan.removes.length, 'no duplicate removes');
           for (const id of plan.adds) assert.ok(members.has(id), 'adds ⊆ members');
@@ -401,6 +402,8 @@ describe('property: sync plan', () => {
               for (const id of plan.adds) after.add(id);
               assert.deepEqual(after, new Set(members));
               if (!previous) assert.deepEqual(new Set(plan.removes), optedOut);
+              // State known only from an interrupted first run: every opted-out identifier is removed.
+              if (previousIncomplete) for (const id of optedOut) assert.ok(plan.removes.includes(id), 'opted out removed');
               break;
             }
           }
