@@ -11,7 +11,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
 import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
-import { median, peakRssMb, prepareUserDir, startRuntime, startSandboxProcess } from './runtime';
+import { median, peakRssMb, prepareUserDir, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
 
 interface PlatformBench {
   readonly profiles: number;
@@ -64,6 +64,8 @@ interface RunResult {
   peakRssMb: number;
   heapAfterMb: number;
   held: number;
+  /** Longest time the event loop was blocked during the export (every flow and the editor wait that long). */
+  longestStallMs: number;
 }
 
 const { values } = parseArgs({
@@ -91,6 +93,7 @@ async function runOnce(bench: PlatformBench, count: number, sandboxUrl: string):
   const tag = `${process.pid}-${Date.now()}`;
   let payload: unknown[] | undefined = Array.from({ length: count }, (_, i) => ({ id: i, contact: { email: `customer${i}.${tag}@example.com` } }));
   const rssBeforeMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
+  const stopWatching = await watchEventLoop();
   const started = performance.now();
   const summary = await new Promise<Summary>((resolve) => {
     finish = resolve;
@@ -98,11 +101,12 @@ async function runOnce(bench: PlatformBench, count: number, sandboxUrl: string):
     payload = undefined; // an upstream node does not keep the segment once it has sent it
   });
   const seconds = (performance.now() - started) / 1000;
+  const longestStallMs = stopWatching();
   if (summary.status !== 'completed' || summary.added !== count) throw new Error(`the export did not complete: ${JSON.stringify(summary)}`);
   const held = await memberCount(sandboxUrl, bench.audiencesPath, summary.audienceId ?? '');
   if (held !== count) throw new Error(`the sandbox holds ${held} identifiers, expected ${count}`);
   await runtime.stop();
-  return { seconds, batches: summary.batches.total, rssBeforeMb, peakRssMb: peakRssMb(), heapAfterMb: heapAfterGcMb(), held };
+  return { seconds, batches: summary.batches.total, rssBeforeMb, peakRssMb: peakRssMb(), heapAfterMb: heapAfterGcMb(), held, longestStallMs };
 }
 
 /** Heap still in use after a full collection: what the export left behind (should be near the idle runtime). */
@@ -147,7 +151,7 @@ async function benchPlatform(name: string, count: number, latencyMs: number, run
       results.push(result);
       console.log(
         `  run ${run}: ${result.seconds.toFixed(2)} s, ${Math.round(count / result.seconds).toLocaleString('en-US')} profiles/s, ${result.batches} batches, ` +
-          `RSS with the input segment ${result.rssBeforeMb} MB, peak RSS ${result.peakRssMb} MB, heap after GC ${result.heapAfterMb} MB, sandbox holds ${result.held.toLocaleString('en-US')}`,
+          `RSS with the input segment ${result.rssBeforeMb} MB, peak RSS ${result.peakRssMb} MB, heap after GC ${result.heapAfterMb} MB, longest event-loop stall ${result.longestStallMs} ms, sandbox holds ${result.held.toLocaleString('en-US')}`,
       );
     }
   } finally {

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as path from 'node:path';
 
 /**
@@ -95,6 +96,21 @@ export async function startRuntime(userDir: string, flows: unknown[], credential
 }
 
 /** Peak resident memory of this process so far, in MB (the kernel's high-water mark). */
+/**
+ * Start watching the event loop; the returned function stops and gives its longest stall in ms.
+ * Resolves after a few ticks: the monitor's first tick only sets its reference point, so a stall
+ * starting right after enable() would not be seen.
+ */
+export async function watchEventLoop(): Promise<() => number> {
+  const delays = monitorEventLoopDelay({ resolution: 10 });
+  delays.enable();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return () => {
+    delays.disable();
+    return Math.round(delays.max / 1e6);
+  };
+}
+
 export function peakRssMb(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
 }

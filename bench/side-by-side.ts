@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
-import { median, peakRssMb, prepareUserDir, ROOT, startRuntime, startSandboxProcess } from './runtime';
+import { median, peakRssMb, prepareUserDir, ROOT, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
 
 interface Platform {
   readonly profiles: number;
@@ -134,6 +134,8 @@ interface RunResult {
   seconds: number;
   peakRssMb: number;
   held: number;
+  /** Longest event-loop stall during the timed span, in ms. */
+  longestStallMs: number;
   /** (b) only: requests answered and how many with a 2xx. */
   requests?: number;
   ok?: number;
@@ -169,6 +171,7 @@ async function memberCount(url: string, audiencesPath: string, audienceId: strin
 /** (c) the floor: token, audience, hash, batch, send with axios at the package's concurrency. Everything timed. */
 async function runDirect(platform: Platform, count: number, url: string): Promise<RunResult> {
   let profiles: Array<{ contact: { email: string } }> | undefined = generateProfiles(count);
+  const stopWatching = await watchEventLoop();
   const started = performance.now();
   const token = await platform.token(url);
   const audienceId = await platform.createAudience(url, token, `Direct ${process.pid}-${Date.now()}`);
@@ -194,8 +197,9 @@ async function runDirect(platform: Platform, count: number, url: string): Promis
   };
   await Promise.all(Array.from({ length: platform.concurrency }, worker));
   const seconds = (performance.now() - started) / 1000;
+  const longestStallMs = stopWatching();
   const held = await memberCount(url, platform.audiencesPath, audienceId);
-  return { seconds, peakRssMb: peakRssMb(), held };
+  return { seconds, peakRssMb: peakRssMb(), held, longestStallMs };
 }
 
 /** (b) the hand-built flow in an embedded Node-RED with core nodes only. Token and audience made beforehand (untimed). */
@@ -210,6 +214,7 @@ async function runHandBuilt(name: string, platform: Platform, count: number, url
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const runtime = await startRuntime(userDir, flows, {}, { bench, crypto: require('node:crypto') });
   let payload: unknown[] | undefined = generateProfiles(count);
+  const stopWatching = await watchEventLoop();
   const started = performance.now();
   const timeoutMs = Number(values['timeout-b']) * 1000;
   const outcome = await new Promise<{ requests: number; ok: number } | undefined>((resolve) => {
@@ -222,8 +227,9 @@ async function runHandBuilt(name: string, platform: Platform, count: number, url
     payload = undefined;
   });
   const seconds = (performance.now() - started) / 1000;
+  const longestStallMs = stopWatching();
   const held = await memberCount(url, platform.audiencesPath, audienceId);
-  return { seconds, peakRssMb: peakRssMb(), held, requests: outcome?.requests, ok: outcome?.ok, timedOut: !outcome };
+  return { seconds, peakRssMb: peakRssMb(), held, longestStallMs, requests: outcome?.requests, ok: outcome?.ok, timedOut: !outcome };
 }
 
 function runChild(args: string[], timeoutMs: number): Promise<RunResult> {
@@ -273,6 +279,7 @@ interface Row {
   variant: string;
   seconds: number;
   peakRssMb: number;
+  longestStallMs: number;
   runs: number[];
   lowerBound: boolean;
 }
@@ -296,13 +303,13 @@ async function benchPlatform(name: string, count: number): Promise<Row[]> {
         if (variant.key === 'b' && (result.timedOut || !complete)) lowerBound = true;
         console.log(
           `  ${variant.label} run ${run}: ${result.timedOut ? '> ' : ''}${result.seconds.toFixed(2)} s, ${Math.round(count / result.seconds).toLocaleString('en-US')} profiles/s, ` +
-            `peak RSS ${result.peakRssMb} MB, sandbox holds ${result.held.toLocaleString('en-US')}${result.requests !== undefined ? `, ${result.ok}/${result.requests} requests 2xx` : ''}${result.timedOut ? ' (timed out)' : ''}`,
+            `peak RSS ${result.peakRssMb} MB, longest event-loop stall ${result.longestStallMs} ms, sandbox holds ${result.held.toLocaleString('en-US')}${result.requests !== undefined ? `, ${result.ok}/${result.requests} requests 2xx` : ''}${result.timedOut ? ' (timed out)' : ''}`,
         );
         if (variant.key !== 'b' && !complete) throw new Error(`${variant.label}: the sandbox holds ${result.held} identifiers, expected ${count}`);
         if (result.timedOut) break; // a lower bound is enough; do not spend another timeout on it
       }
       const seconds = median(results.map((r) => r.seconds));
-      const row: Row = { platform: name, profiles: count, variant: variant.key, seconds, peakRssMb: median(results.map((r) => r.peakRssMb)), runs: results.map((r) => r.seconds), lowerBound };
+      const row: Row = { platform: name, profiles: count, variant: variant.key, seconds, peakRssMb: median(results.map((r) => r.peakRssMb)), longestStallMs: median(results.map((r) => r.longestStallMs)), runs: results.map((r) => r.seconds), lowerBound };
       rows.push(row);
       console.log(`  ${variant.label} median of ${results.length}: ${lowerBound ? '≥ ' : ''}${seconds.toFixed(2)} s, ${Math.round(count / seconds).toLocaleString('en-US')} profiles/s, peak RSS ${row.peakRssMb} MB`);
     }
@@ -311,13 +318,13 @@ async function benchPlatform(name: string, count: number): Promise<Row[]> {
 }
 
 function report(rows: Row[]): void {
-  console.log('\n| platform | profiles | variant | wall time (median) | runs | profiles/s | peak RSS |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('\n| platform | profiles | variant | wall time (median) | runs | profiles/s | peak RSS | longest event-loop stall |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
     const label = VARIANTS.find((v) => v.key === row.variant)?.label ?? row.variant;
     console.log(
       `| ${row.platform} | ${row.profiles.toLocaleString('en-US')} | ${label} | ${row.lowerBound ? '≥ ' : ''}${row.seconds.toFixed(2)} s | ${row.runs.map((s) => s.toFixed(2)).join(' / ')} | ` +
-        `${row.lowerBound ? '≤ ' : ''}${Math.round(row.profiles / row.seconds).toLocaleString('en-US')} | ${row.peakRssMb} MB |`,
+        `${row.lowerBound ? '≤ ' : ''}${Math.round(row.profiles / row.seconds).toLocaleString('en-US')} | ${row.peakRssMb} MB | ${row.longestStallMs} ms |`,
     );
   }
   console.log('\n| platform | (a)/(c) (target ≤ 1.25) | (b)/(a) (target ≥ 10) | peak RSS (a) (target < 600 MB for 1M) |');

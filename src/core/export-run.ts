@@ -4,7 +4,7 @@ import { planSync, type SyncPlan } from './plan';
 import { runPool } from './pool';
 import { type IdentifierForm, identifierForm } from './identifiers';
 import { type RetryPolicy, type RetryResult, withRetry } from './retry';
-import { readSegment } from './segment-reader';
+import { readSegmentYielding, type SegmentIdentifiers } from './segment-reader';
 import type { JournalOperation } from './state-journal';
 import type { LoadedState, SyncStateStore } from './sync-state';
 import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformName, SyncMode } from './types';
@@ -135,7 +135,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
       return finish('skipped', error);
     }
 
-    const segment = consumeInput(request);
+    const segment = await consumeInput(request);
     Object.assign(summary, { profiles: segment.profiles, invalid: segment.invalid, optedOut: segment.optedOutCount, duplicates: segment.duplicates });
 
     if (request.dryRun) return finish('completed', await dryRun(request, segmentName, summary, segment));
@@ -190,8 +190,8 @@ function profileCount(input: { payload?: unknown }): number | undefined {
 }
 
 /** Read and hash the members, then let go of the profiles (no reference to them survives this call). */
-function consumeInput(request: ExportRequest): ReturnType<typeof readSegment> {
-  const segment = readSegment(request.input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding });
+async function consumeInput(request: ExportRequest): Promise<SegmentIdentifiers> {
+  const segment = await readSegmentYielding(request.input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding });
   request.input.payload = undefined;
   return segment;
 }
@@ -231,7 +231,7 @@ function emptySummary(request: ExportRequest, started: number): ExportSummary {
 }
 
 /** The same plan as a real run, from local state only: no request, no audience created, state untouched. */
-async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, segment: ReturnType<typeof readSegment>): Promise<undefined> {
+async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, segment: SegmentIdentifiers): Promise<undefined> {
   const { adapter } = request;
   const known = adapter.knownAudience({ segmentName: segmentName });
   const accountKey = known?.accountKey ?? adapter.accountKey();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { sha256Digest } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
-import { consentWithdrawn, readSegment } from '../../src/core/segment-reader';
+import { consentWithdrawn, readSegment, readSegmentYielding } from '../../src/core/segment-reader';
 
 const read = (payload: unknown, consentField?: string) => readSegment(payload, { emailField: 'contact.email', consentField, encoding: 'sha256' });
 
@@ -57,5 +57,19 @@ describe('segment reader', () => {
     const result = read([null, null, huge, { contact: { email: huge } }]);
     assert.equal(result.invalid, 4);
     assert.equal(result.members.size, 0);
+  });
+
+  it('reads a large segment a slice at a time, with the same result, letting other work run in between', async () => {
+    const profiles = Array.from({ length: 50_000 }, (_, i) => ({ contact: { email: `user${i % 40_000}@example.com` }, ok: i % 7 !== 0 }));
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const yielding = await readSegmentYielding(profiles, { emailField: 'contact.email', consentField: 'ok', encoding: 'sha256' }, 5_000);
+    clearInterval(ticker);
+    const whole = readSegment(profiles, { emailField: 'contact.email', consentField: 'ok', encoding: 'sha256' });
+    assert.deepEqual([...yielding.members], [...whole.members]);
+    assert.deepEqual([...yielding.optedOut], [...whole.optedOut]);
+    assert.deepEqual([yielding.duplicates, yielding.invalid, yielding.optedOutCount], [whole.duplicates, whole.invalid, whole.optedOutCount]);
+    assert.ok(turns >= 5, `a timer ran ${turns} times while 10 slices were read`);
+    await assert.rejects(readSegmentYielding({}, { emailField: 'email', encoding: 'sha256' }), (error: unknown) => error instanceof ExportError && error.code === 'invalid_input');
   });
 });
