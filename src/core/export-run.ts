@@ -1,8 +1,8 @@
 import type { EmailEncoding } from './email';
 import { ExportError, type ErrorCode, toExportError } from './errors';
+import { type IdentifierForm, identifierForm } from './identifiers';
 import { planSync, type SyncPlan } from './plan';
 import { runPool } from './pool';
-import { type IdentifierForm, identifierForm } from './identifiers';
 import { type RetryPolicy, type RetryResult, withRetry } from './retry';
 import { readSegmentYielding, type SegmentIdentifiers } from './segment-reader';
 import type { JournalOperation } from './state-journal';
@@ -317,13 +317,10 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
 
   const sendOne = async (batch: PlannedBatch, index: number): Promise<void> => {
     const started = Date.now();
-    const send = async (): Promise<RetryResult<{ accepted: number; rejected: number }>> => {
-      const wire = form.toWire(batch.identifiers); // made per batch in flight, never for the whole segment
-      return withRetry(() => adapter.sendBatch(audience, batch.action, wire), request.retry, hooks);
-    };
+    // The wire form (hex) is made only while each request body streams.
     const result: RetryResult<{ accepted: number; rejected: number }> = abort.signal.aborted
       ? { ok: false, error: abortedError(execution.fatal), attempts: 0 }
-      : await send();
+      : await withRetry(() => adapter.sendBatch(audience, batch.action, form.toWire(batch.identifiers)), request.retry, hooks);
     const report: BatchReport = {
       platform: adapter.platform,
       runId: request.runId,

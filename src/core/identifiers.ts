@@ -1,5 +1,5 @@
-import { type EmailEncoding, isSha256Hex, normaliseEmail, sha256Digest, toIdentifier } from './email';
 import { DigestSet } from './digest-set';
+import { type EmailEncoding, isSha256Hex, normaliseEmail, sha256Digest, toIdentifier } from './email';
 import type { WireBatch } from './types';
 import { digestBatch, wireBatchOf } from './wire-batch';
 

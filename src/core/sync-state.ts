@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
 import { type JournalOperation, journalRecord, readJournal, replayJournal } from './state-journal';
-import { DIGEST_LENGTH, DigestSet } from './digest-set';
 import type { PlatformName } from './types';
 
 /**
