@@ -7,7 +7,8 @@
  *       Split → Function (normalise + SHA-256) → Join (batch by count) → Function (request body) →
  *       HTTP Request with a token fetched beforehand), in an embedded Node-RED with core nodes only,
  *   (c) a minimal direct script, the floor: hash, batch, axios at the package's concurrency.
- * Every run is a fresh process (its peak RSS is its own) against a fresh sandbox process. Prints wall time, profiles/s and peak RSS,
+ * Every run is a fresh process (its peak RSS is its own) against a fresh sandbox process; runs alternate
+ * between the variants, so a slow spell of a shared machine does not fall on one. Prints wall time, profiles/s and peak RSS,
  * medians, and the ratios (a)/(c) and (b)/(a); checks the sandbox holds every identifier after each run.
  * Options: --platform NAME (all), --profiles N, --runs N (3), --runs-b N (3), --timeout-b S (600),
  * --latency MS (100), --only a,b,c.
@@ -287,32 +288,47 @@ interface Row {
 async function benchPlatform(name: string, count: number): Promise<Row[]> {
   const latency = values.latency ?? '100';
   console.log(`\n${name}: ${count.toLocaleString('en-US')} profiles, sandbox latency ${latency} ms per call, rate limits on, Node ${process.version}`);
-  const rows: Row[] = [];
-  const wanted = new Set((values.only ?? 'a,b,c').split(','));
-  {
-    for (const variant of VARIANTS.filter((v) => wanted.has(v.key))) {
-      const results: RunResult[] = [];
-      let lowerBound = false;
-      for (let run = 1; run <= variant.runs; run++) {
-        const timeoutMs = variant.key === 'b' ? (Number(values['timeout-b']) + 120) * 1000 : 30 * 60_000;
-        // A fresh sandbox per run: every run starts with the platform's full quota and an empty store.
-        const sandbox = await startSandboxProcess(['--quiet', '--latency', latency]);
-        const result = await runChild(variant.args(sandbox.url, name, count), timeoutMs).finally(() => sandbox.stop());
-        results.push(result);
-        const complete = result.held === count;
-        if (variant.key === 'b' && (result.timedOut || !complete)) lowerBound = true;
-        console.log(
-          `  ${variant.label} run ${run}: ${result.timedOut ? '> ' : ''}${result.seconds.toFixed(2)} s, ${Math.round(count / result.seconds).toLocaleString('en-US')} profiles/s, ` +
-            `peak RSS ${result.peakRssMb} MB, longest event-loop stall ${result.longestStallMs} ms, sandbox holds ${result.held.toLocaleString('en-US')}${result.requests !== undefined ? `, ${result.ok}/${result.requests} requests 2xx` : ''}${result.timedOut ? ' (timed out)' : ''}`,
-        );
-        if (variant.key !== 'b' && !complete) throw new Error(`${variant.label}: the sandbox holds ${result.held} identifiers, expected ${count}`);
-        if (result.timedOut) break; // a lower bound is enough; do not spend another timeout on it
-      }
-      const seconds = median(results.map((r) => r.seconds));
-      const row: Row = { platform: name, profiles: count, variant: variant.key, seconds, peakRssMb: median(results.map((r) => r.peakRssMb)), longestStallMs: median(results.map((r) => r.longestStallMs)), runs: results.map((r) => r.seconds), lowerBound };
-      rows.push(row);
-      console.log(`  ${variant.label} median of ${results.length}: ${lowerBound ? '≥ ' : ''}${seconds.toFixed(2)} s, ${Math.round(count / seconds).toLocaleString('en-US')} profiles/s, peak RSS ${row.peakRssMb} MB`);
+  const wanted = VARIANTS.filter((v) => new Set((values.only ?? 'a,b,c').split(',')).has(v.key));
+  const results = new Map<string, RunResult[]>(wanted.map((v) => [v.key, []]));
+  const lowerBound = new Set<string>();
+  // Runs alternate between the variants (a, b, c, a, b, c, …) so that a slow spell of a shared
+  // machine falls on all of them alike instead of on one variant's block of runs.
+  const rounds = Math.max(...wanted.map((v) => v.runs));
+  for (let run = 1; run <= rounds; run++) {
+    for (const variant of wanted) {
+      const done = results.get(variant.key) ?? [];
+      if (run > variant.runs || lowerBound.has(variant.key)) continue;
+      const timeoutMs = variant.key === 'b' ? (Number(values['timeout-b']) + 120) * 1000 : 30 * 60_000;
+      // A fresh sandbox per run: every run starts with the platform's full quota and an empty store.
+      const sandbox = await startSandboxProcess(['--quiet', '--latency', latency]);
+      const result = await runChild(variant.args(sandbox.url, name, count), timeoutMs).finally(() => sandbox.stop());
+      done.push(result);
+      const complete = result.held === count;
+      console.log(
+        `  ${variant.label} run ${run}: ${result.timedOut ? '> ' : ''}${result.seconds.toFixed(2)} s, ${Math.round(count / result.seconds).toLocaleString('en-US')} profiles/s, ` +
+          `peak RSS ${result.peakRssMb} MB, longest event-loop stall ${result.longestStallMs} ms, sandbox holds ${result.held.toLocaleString('en-US')}${result.requests !== undefined ? `, ${result.ok}/${result.requests} requests 2xx` : ''}${result.timedOut ? ' (timed out)' : ''}`,
+      );
+      if (variant.key !== 'b' && !complete) throw new Error(`${variant.label}: the sandbox holds ${result.held} identifiers, expected ${count}`);
+      // A timed-out or incomplete (b) is reported as a lower bound; no more runs are spent on it.
+      if (variant.key === 'b' && (result.timedOut || !complete)) lowerBound.add(variant.key);
     }
+  }
+  const rows: Row[] = [];
+  for (const variant of wanted) {
+    const done = results.get(variant.key) ?? [];
+    const seconds = median(done.map((r) => r.seconds));
+    const row: Row = {
+      platform: name,
+      profiles: count,
+      variant: variant.key,
+      seconds,
+      peakRssMb: median(done.map((r) => r.peakRssMb)),
+      longestStallMs: median(done.map((r) => r.longestStallMs)),
+      runs: done.map((r) => r.seconds),
+      lowerBound: lowerBound.has(variant.key),
+    };
+    rows.push(row);
+    console.log(`  ${variant.label} median of ${done.length}: ${row.lowerBound ? '≥ ' : ''}${seconds.toFixed(2)} s, ${Math.round(count / seconds).toLocaleString('en-US')} profiles/s, peak RSS ${row.peakRssMb} MB`);
   }
   return rows;
 }
