@@ -4,7 +4,6 @@ import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX }
 import {
   criteoCredentials,
   criteoFlow,
-  freshDataDir,
   helper,
   loadFlow,
   microsoftCredentials,
@@ -12,8 +11,7 @@ import {
   profiles,
   snapchatCredentials,
   snapchatFlow,
-  startTestSandbox,
-  testSettings,
+  useSandboxRuntime,
 } from './harness';
 
 /**
@@ -63,17 +61,7 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
   /** Refresh tokens the sign-ins stored: no answer may hold one. */
   const issuedTokens: string[] = [];
 
-  beforeEach(async () => {
-    sandbox = await startTestSandbox({ recordBodies: true });
-    helper.settings(testSettings(await freshDataDir()));
-    await helper.startServer();
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    await sandbox.close();
-  });
+  useSandboxRuntime({ recordBodies: true }, { set: (started) => (sandbox = started), get: () => sandbox });
 
   after(() => {
     // No answer ever carried a secret or a token.

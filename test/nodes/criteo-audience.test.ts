@@ -4,24 +4,14 @@ import { ExportError } from '../../src/core/errors';
 import { createHttpClient } from '../../src/core/http';
 import { CriteoConnection } from '../../src/platforms/criteo';
 import { CRITEO_SANDBOX, type Sandbox } from '../../src/sandbox';
-import { assertBadInputHandled, criteoCredentials, criteoFlow, freshDataDir, helper, loadFlow, profiles, startTestSandbox, testSettings } from './harness';
+import { assertBadInputHandled, criteoCredentials, criteoFlow, loadFlow, profiles, startTestSandbox, useSandboxRuntime } from './harness';
 
 const hashesOf = (list: Array<{ email: string }>) => new Set(list.map((p) => sha256Hex(p.email)));
 
 describe('criteo-audience in a Node-RED runtime, against the sandbox', function () {
   let sandbox: Sandbox;
 
-  beforeEach(async () => {
-    sandbox = await startTestSandbox({ recordBodies: true });
-    helper.settings(testSettings(await freshDataDir()));
-    await helper.startServer();
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    await sandbox.close();
-  });
+  useSandboxRuntime({ recordBodies: true }, { set: (started) => (sandbox = started), get: () => sandbox });
 
   it('lands a segment exactly, in 50,000-identifier batches, and finds it by name on the second run', async () => {
     const { run, captured } = await loadFlow(criteoFlow(sandbox), criteoCredentials());

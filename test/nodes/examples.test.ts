@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ExportSummary } from '../../src/core/export-run';
 import type { Sandbox } from '../../src/sandbox';
-import { coreNode, criteoCredentials, freshDataDir, helper, microsoftCredentials, packageNodes, snapchatCredentials, startTestSandbox, testSettings } from './harness';
+import { coreNode, criteoCredentials, helper, microsoftCredentials, packageNodes, snapchatCredentials, useSandboxRuntime } from './harness';
 
 const examplesDir = path.resolve(__dirname, '../../examples');
 
@@ -36,17 +36,7 @@ interface FlowNode {
 describe('examples/', function () {
   let sandbox: Sandbox;
 
-  beforeEach(async () => {
-    sandbox = await startTestSandbox();
-    helper.settings(testSettings(await freshDataDir()));
-    await helper.startServer();
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    await sandbox.close();
-  });
+  useSandboxRuntime({}, { set: (started) => (sandbox = started), get: () => sandbox });
 
   const files = require('node:fs').readdirSync(examplesDir).filter((f: string) => f.endsWith('.json')) as string[];
   it('has an example for every flow node type the package registers', async () => {

@@ -55,6 +55,29 @@ export async function freshDataDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), 'ax-node-'));
 }
 
+/** Where a suite keeps its sandbox: a test may replace it (a restart), so teardown asks for the current one. */
+export interface SandboxSlot {
+  set(sandbox: Sandbox): void;
+  get(): Sandbox | undefined;
+}
+
+/**
+ * Each test of the calling suite gets a fresh sandbox, its own data directory and a started
+ * test-helper server, all torn down after it.
+ */
+export function useSandboxRuntime(options: SandboxOptions, slot: SandboxSlot): void {
+  beforeEach(async () => {
+    slot.set(await startTestSandbox(options));
+    helper.settings(testSettings(await freshDataDir()));
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    await slot.get()?.close();
+  });
+}
+
 /** Runtime settings for a test: its own data directory and fast retries. */
 export function testSettings(dataDir: string): Record<string, unknown> {
   return { audienceExportDir: dataDir, audienceExportRetry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200, maxAttempts: 6 }, audienceExportThrottleWaitMs: 50 };

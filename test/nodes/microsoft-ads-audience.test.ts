@@ -4,7 +4,7 @@ import { ExportError } from '../../src/core/errors';
 import { createHttpClient } from '../../src/core/http';
 import { MicrosoftAdsConnection } from '../../src/platforms/microsoft-ads';
 import { MICROSOFT_ADS_SANDBOX, type Sandbox } from '../../src/sandbox';
-import { assertBadInputHandled, freshDataDir, helper, loadFlow, microsoftCredentials, microsoftFlow, profiles, startTestSandbox, testSettings } from './harness';
+import { assertBadInputHandled, helper, loadFlow, microsoftCredentials, microsoftFlow, profiles, startTestSandbox, useSandboxRuntime } from './harness';
 
 const hashesOf = (list: Array<{ email: string }>) => new Set(list.map((p) => sha256Hex(p.email)));
 const account = { customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId };
@@ -12,17 +12,7 @@ const account = { customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICRO
 describe('microsoft-ads-audience in a Node-RED runtime, against the sandbox', function () {
   let sandbox: Sandbox;
 
-  beforeEach(async () => {
-    sandbox = await startTestSandbox({ recordBodies: true });
-    helper.settings(testSettings(await freshDataDir()));
-    await helper.startServer();
-  });
-
-  afterEach(async () => {
-    await helper.unload();
-    await helper.stopServer();
-    await sandbox.close();
-  });
+  useSandboxRuntime({ recordBodies: true }, { set: (started) => (sandbox = started), get: () => sandbox });
 
   it('creates one customer list per segment, named after it, and reuses it on the next run', async () => {
     const { run, captured } = await loadFlow(microsoftFlow(sandbox, { membershipDuration: 90 }), microsoftCredentials());
