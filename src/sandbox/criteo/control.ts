@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { json, parseJson } from '../reply';
 import type { Handler, Router } from '../router';
+import { registerTokenControls } from '../token-controls';
 import { effectiveCallsPerMinute, FIXTURE_SUBJECT, type CriteoContext } from './context';
 import { toRecord } from './store';
 
@@ -42,22 +43,7 @@ export function registerControlRoutes(router: Router, criteo: CriteoContext): vo
     if (s.duplicateNameRace !== undefined) criteo.settings.duplicateNameRaces.add(s.duplicateNameRace);
     return json(200, settingsView(criteo));
   });
-  control('POST', '/expire-access-tokens', () => {
-    criteo.tokens.expireAccessTokens();
-    return json(200, { ok: true });
-  });
-  control('POST', '/revoke-refresh-tokens', () => {
-    criteo.tokens.revokeRefreshTokens();
-    return json(200, { ok: true });
-  });
-  // Optional JSON {"redirect_uri": "…"} binds the code to that redirect URI, as the consent page would.
-  control('POST', '/authorization-codes', (ctx) => {
-    const body = ctx.body.length ? parseJson(ctx.body) : { ok: true as const, value: {} };
-    const value = body.ok ? body.value : undefined;
-    const redirectUri = typeof value === 'object' && value !== null && 'redirect_uri' in value ? value.redirect_uri : undefined;
-    if (!body.ok || (redirectUri !== undefined && typeof redirectUri !== 'string')) return json(400, { error: 'expected {"redirect_uri"?: string}' });
-    return json(200, { code: criteo.tokens.issueCode(FIXTURE_SUBJECT, redirectUri) });
-  });
+  registerTokenControls(control, criteo.tokens, FIXTURE_SUBJECT);
 }
 
 function settingsView(criteo: CriteoContext): Record<string, unknown> {

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import { json, parseJson } from '../reply';
-import type { Reply, RequestContext, Router } from '../router';
+import type { Handler, RequestContext, Router } from '../router';
+import { registerTokenControls } from '../token-controls';
 import { FIXTURE_SUBJECT, type MsContext } from './context';
 import { toRecord } from './store';
 
@@ -22,7 +23,7 @@ const switchesBody = z
   .strict();
 
 export function registerControlRoutes(router: Router, ms: MsContext): void {
-  const control = (method: string, pattern: string, handler: (ctx: RequestContext) => Reply): void =>
+  const control = (method: string, pattern: string, handler: Handler): void =>
     router.add({ method, pattern: `/_sandbox/microsoft-ads${pattern}`, kind: 'control', handler });
 
   control('GET', '/audiences', (ctx) => {
@@ -62,21 +63,7 @@ export function registerControlRoutes(router: Router, ms: MsContext): void {
     ms.pending.duplicateRaces.push(name);
     return json(200, { ok: true });
   });
-  control('POST', '/expire-access-tokens', () => {
-    ms.tokens.expireAccessTokens();
-    return json(200, { ok: true });
-  });
-  control('POST', '/revoke-refresh-tokens', () => {
-    ms.tokens.revokeRefreshTokens();
-    return json(200, { ok: true });
-  });
-  // Optional JSON {"redirect_uri": "…"} binds the code to that redirect URI, as authorize would.
-  control('POST', '/authorization-codes', (ctx) => {
-    const body = ctx.body.length ? readJson(ctx) : {};
-    const redirectUri = typeof body === 'object' && body !== null && 'redirect_uri' in body ? body.redirect_uri : undefined;
-    if (body === undefined || (redirectUri !== undefined && typeof redirectUri !== 'string')) return json(400, { error: 'expected {"redirect_uri"?: string}' });
-    return json(200, { code: ms.tokens.issueCode(FIXTURE_SUBJECT, redirectUri) });
-  });
+  registerTokenControls(control, ms.tokens, FIXTURE_SUBJECT);
 }
 
 function readJson(ctx: RequestContext): unknown {
