@@ -38,20 +38,24 @@ export class DigestSet implements Set<string> {
   }
 
   has(digest: string): boolean {
-    return this.find(digest) >= 0;
+    return this.probe(digest) >= 0;
   }
 
   add(digest: string): this {
     if (digest.length !== DIGEST_LENGTH) throw new ExportError('internal', 'Only 32-byte digests go in a digest set');
-    if (this.find(digest) >= 0) return this;
-    if ((this.live + this.tombstones + 1) > this.slots.length * MAX_LOAD) this.rehash(capacityFor(this.live + 1));
-    this.slots[this.emptySlotFor(digest)] = this.append(digest);
+    let slot = this.probe(digest);
+    if (slot >= 0) return this;
+    if (this.live + this.tombstones + 1 > this.slots.length * MAX_LOAD) {
+      this.rehash(capacityFor(this.live + 1));
+      slot = this.probe(digest);
+    }
+    this.slots[emptySlot(slot)] = this.append(digest);
     this.live++;
     return this;
   }
 
   delete(digest: string): boolean {
-    const slot = this.find(digest);
+    const slot = this.probe(digest);
     if (slot < 0) return false;
     this.items[this.slots[slot] - 1] = undefined;
     this.slots[slot] = DELETED;
@@ -97,21 +101,17 @@ export class DigestSet implements Set<string> {
     return 'DigestSet';
   }
 
-  /** The slot holding `digest`, or -1. */
-  private find(digest: string): number {
+  /**
+   * One walk of the probe sequence: the slot holding `digest` (≥ 0), or, when it is absent, the
+   * empty slot that ends the walk, encoded as a negative number (see `emptySlot`).
+   */
+  private probe(digest: string): number {
     const { slots, items, mask } = this;
     for (let slot = slotOf(digest) & mask; ; slot = (slot + 1) & mask) {
       const entry = slots[slot];
-      if (entry === EMPTY) return -1;
+      if (entry === EMPTY) return -slot - 1;
       if (entry !== DELETED && items[entry - 1] === digest) return slot;
     }
-  }
-
-  private emptySlotFor(digest: string): number {
-    const { slots, mask } = this;
-    let slot = slotOf(digest) & mask;
-    while (slots[slot] !== EMPTY) slot = (slot + 1) & mask;
-    return slot;
   }
 
   /** Store at the end of the insertion order; answers the 1-based index the table keeps. */
@@ -129,8 +129,13 @@ export class DigestSet implements Set<string> {
     this.items = new Array<string | undefined>(Math.max(live.length, capacity >> 1));
     this.used = 0;
     this.tombstones = 0;
-    for (const item of live) this.slots[this.emptySlotFor(item)] = this.append(item);
+    for (const item of live) this.slots[emptySlot(this.probe(item))] = this.append(item);
   }
+}
+
+/** The empty slot a negative `probe` answer names. */
+function emptySlot(probed: number): number {
+  return -probed - 1;
 }
 
 function capacityFor(entries: number): number {
