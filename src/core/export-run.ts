@@ -163,7 +163,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
     // that cannot be written costs only that: the state saved below still records the truth.
     const journal: Journal = (operation, identifiers) =>
       request.state.record(stateKey, operation, form.toStateKey ? identifiers.map(form.toStateKey) : identifiers).catch(() => undefined);
-    const execution = await execute(request, segmentName, audience, plan, summary, journal);
+    const execution = await execute(request, segmentName, audience, plan, summary, form, journal);
     const confirmed = nextState(loaded, plan, execution, form);
     if (confirmed) await request.state.save(stateKey, confirmed.members, confirmed.size);
 
@@ -285,8 +285,7 @@ interface Execution {
   firstError?: ExportError;
 }
 
-async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, journal: Journal): Promise<Execution> {
-  const form = identifierForm(request.encoding);
+async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, form: IdentifierForm, journal: Journal): Promise<Execution> {
   const { adapter } = request;
   const execution: Execution = { cleared: false, confirmedAdds: [], confirmedRemoves: [] };
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);

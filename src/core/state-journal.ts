@@ -1,12 +1,12 @@
-import { promises as fs } from 'node:fs';
 import { DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
 
 /**
- * The mirror state's journal: every batch the platform confirmed, appended as it is confirmed, so a
- * run that dies half-way (a crash, a killed Node-RED) leaves behind what it did and the next run
- * does not send it again. A record is one byte of operation, a 32-bit count and the digests; the
- * next complete save folds the journal into the state file and deletes it.
+ * The mirror state's journal format: every batch the platform confirmed, appended as it is
+ * confirmed, so a run that dies half-way (a crash, a killed Node-RED) leaves behind what it did and
+ * the next run does not send it again. A record is one byte of operation, a 32-bit count and the
+ * digests; the next complete save folds the journal into the state file and deletes it (the store,
+ * sync-state.ts, does the file I/O).
  */
 export type JournalOperation = 'add' | 'remove' | 'replace';
 
@@ -61,13 +61,4 @@ export function replayJournal(journal: Buffer, base: Set<string> | undefined): R
     offset = end;
   }
   return { members, replaced, records, completeBytes: offset };
-}
-
-export async function readJournal(file: string): Promise<Buffer | undefined> {
-  try {
-    return await fs.readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new ExportError('state_io', 'Could not read the mirror state journal');
-  }
 }

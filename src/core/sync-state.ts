@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
-import { type JournalOperation, journalRecord, readJournal, replayJournal } from './state-journal';
+import { type JournalOperation, journalRecord, replayJournal } from './state-journal';
 import type { PlatformName } from './types';
 
 /**
@@ -65,7 +65,7 @@ export class FileSyncStateStore implements SyncStateStore {
 
   async load(key: AudienceKey): Promise<LoadedState | undefined> {
     const base = await this.readState(key);
-    const journal = await readJournal(this.journalFor(key));
+    const journal = await readIfPresent(this.journalFor(key), 'Could not read the mirror state journal');
     if (!journal || journal.length === 0) return base && { members: base, complete: true, journalled: false };
     const replayed = replayJournal(journal, base);
     if (replayed.completeBytes < journal.length) await this.cutTornRecord(replayed.completeBytes, key);
@@ -98,13 +98,8 @@ export class FileSyncStateStore implements SyncStateStore {
   }
 
   private async readState(key: AudienceKey): Promise<Set<string> | undefined> {
-    let data: Buffer;
-    try {
-      data = await fs.readFile(this.fileFor(key));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new ExportError('state_io', 'Could not read the mirror state');
-    }
+    const data = await readIfPresent(this.fileFor(key), 'Could not read the mirror state');
+    if (!data) return undefined;
     if (data.length < 8 || !data.subarray(0, 4).equals(MAGIC)) throw new ExportError('state_io', 'The mirror state file is damaged');
     const count = data.readUInt32LE(4);
     if (data.length !== 8 + count * HASH_BYTES) throw new ExportError('state_io', 'The mirror state file is damaged');
@@ -177,6 +172,16 @@ export class FileSyncStateStore implements SyncStateStore {
       if (error instanceof ExportError) throw error;
       throw new ExportError('state_io', 'Could not write the mirror state');
     }
+  }
+}
+
+/** A file's bytes, or undefined when there is none; any other failure is `state_io`. */
+async function readIfPresent(file: string, failure: string): Promise<Buffer | undefined> {
+  try {
+    return await fs.readFile(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ExportError('state_io', failure);
   }
 }
 
