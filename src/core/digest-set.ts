@@ -3,6 +3,11 @@ import { ExportError } from './errors';
 /** Bytes in a SHA-256 digest, and characters in its one-byte string. */
 export const DIGEST_LENGTH = 32;
 
+/** A hash must reach the set, the state file and the wire as its raw 32 bytes; anything else is a bug upstream. */
+export function assertDigest(value: string): void {
+  if (value.length !== DIGEST_LENGTH) throw new ExportError('internal', 'An identifier that should be a 32-byte SHA-256 digest is not one');
+}
+
 const EMPTY = 0;
 const DELETED = -1;
 /** Rehash once live entries and tombstones fill half the slots: probes stay short. */
@@ -42,7 +47,7 @@ export class DigestSet implements Set<string> {
   }
 
   add(digest: string): this {
-    if (digest.length !== DIGEST_LENGTH) throw new ExportError('internal', 'Only 32-byte digests go in a digest set');
+    assertDigest(digest);
     let slot = this.probe(digest);
     if (slot >= 0) return this;
     if (this.live + this.tombstones + 1 > this.slots.length * MAX_LOAD) {

@@ -1,4 +1,4 @@
-import { DIGEST_LENGTH, DigestSet } from './digest-set';
+import { assertDigest, DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
 
 /**
@@ -19,7 +19,7 @@ export function journalRecord(operation: JournalOperation, digests: readonly str
   record.writeUInt32LE(digests.length, 1);
   let offset = HEADER_BYTES;
   for (const digest of digests) {
-    if (digest.length !== DIGEST_LENGTH) throw new ExportError('internal', 'A mirror state key is not a 32-byte digest');
+    assertDigest(digest);
     record.write(digest, offset, DIGEST_LENGTH, 'latin1');
     offset += DIGEST_LENGTH;
   }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { DIGEST_LENGTH, DigestSet } from './digest-set';
+import { assertDigest, DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
 import { type JournalOperation, journalRecord, replayJournal } from './state-journal';
 import type { PlatformName } from './types';
@@ -202,7 +202,7 @@ function* stateChunks(members: Iterable<string>, size: number): Generator<Buffer
   let offset = 0;
   for (const digest of members) {
     if (++count > size) throw new ExportError('internal', 'More identifiers than announced for the mirror state');
-    if (digest.length !== HASH_BYTES) throw new ExportError('internal', 'A mirror state key is not a 32-byte digest');
+    assertDigest(digest);
     buffer.write(digest, offset, HASH_BYTES, 'latin1');
     offset += HASH_BYTES;
     if (offset === buffer.length) {

@@ -1,5 +1,4 @@
-import { DIGEST_LENGTH } from './digest-set';
-import { ExportError } from './errors';
+import { assertDigest, DIGEST_LENGTH } from './digest-set';
 import type { JsonRows, WireBatch } from './types';
 
 /** Rows per chunk of a streamed body: ~136 KB, short-lived, taken by the young-generation collector. */
@@ -38,9 +37,9 @@ export function wholeBatch(batch: WireBatch): string[] {
  * of that one string (no per-identifier buffer).
  */
 export function digestsToHex(digests: readonly string[]): string[] {
+  for (const digest of digests) assertDigest(digest);
   const hex = Buffer.from(digests.join(''), 'latin1').toString('hex');
   const width = DIGEST_LENGTH * 2;
-  if (hex.length !== digests.length * width) throw notDigest();
   const out = new Array<string>(digests.length);
   for (let i = 0; i < digests.length; i++) out[i] = hex.slice(i * width, (i + 1) * width);
   return out;
@@ -62,7 +61,7 @@ function hexJsonRows(digests: readonly string[], before: string, after: string):
       let at = 0;
       for (let i = start; i < end; i++) {
         const digest = digests[i];
-        if (digest.length !== DIGEST_LENGTH) throw notDigest();
+        assertDigest(digest);
         if (i > 0) buffer[at++] = COMMA;
         for (const byte of open) buffer[at++] = byte;
         for (let k = 0; k < DIGEST_LENGTH; k++) {
@@ -94,8 +93,4 @@ function textJsonRows(items: readonly string[], before: string, after: string): 
 
 function* mappedSlices(items: readonly string[], size: number, map: (slice: readonly string[]) => readonly string[]): Generator<readonly string[]> {
   for (let start = 0; start < items.length; start += size) yield map(items.slice(start, start + size));
-}
-
-function notDigest(): ExportError {
-  return new ExportError('internal', 'A hashed identifier is not a 32-byte digest');
 }
