@@ -55,6 +55,42 @@ describe('digest set', () => {
     assert.ok(!set.has(sha256Digest('user1000000@example.com')));
   });
 
+  it('costs no more for crafted digests that share their first bytes than for random ones (no hash flooding)', () => {
+    // 60,000 values sharing their first 4, 8 or 28 bytes: before the keyed slot they all had one home
+    // slot and every insert walked the run of the others (quadratic: 4.2 s for 60k in a runtime).
+    const random = new DigestSet(60_000);
+    for (let i = 0; i < 60_000; i++) random.add(sha256Digest(`user${i}@example.com`));
+    const baseline = random.probeDistances();
+    for (const prefix of [4, 8, 28]) {
+      const crafted = new DigestSet(60_000);
+      for (let i = 0; i < 60_000; i++) {
+        const tail = Buffer.alloc(32 - prefix);
+        tail.writeUInt32BE(i, tail.length - 4);
+        crafted.add(Buffer.concat([Buffer.alloc(prefix, 0xab), tail]).toString('latin1'));
+      }
+      assert.equal(crafted.size, 60_000);
+      const cost = crafted.probeDistances();
+      assert.ok(cost.mean < baseline.mean * 2 + 0.5, `prefix ${prefix}: mean probe ${cost.mean} vs random ${baseline.mean}`);
+      assert.ok(cost.max < 100, `prefix ${prefix}: longest probe ${cost.max}`);
+    }
+  });
+
+  it('keeps a crafted state file cheap too: sets built from same-prefix digests with any sizes stay short', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 31 }), (count, prefix) => {
+        const set = new DigestSet(count);
+        for (let i = 0; i < count; i++) {
+          const digest = Buffer.alloc(32, 0x11);
+          digest.writeUInt32BE(i, 28);
+          digest[Math.min(prefix, 27)] ^= i & 0xff;
+          set.add(digest.toString('latin1'));
+        }
+        return set.probeDistances().max < 64;
+      }),
+      { seed: 99, numRuns: 40 },
+    );
+  });
+
   it('refuses anything that is not a 32-byte digest (a hex hash or an address would be a bug upstream)', () => {
     const set = new DigestSet();
     for (const bad of ['a@example.com', 'ab'.repeat(32), '']) {
