@@ -6,7 +6,7 @@ import { fieldReader, isValidFieldPath } from '../../src/core/field-path';
 import { bodyText, streamJsonRows } from '../../src/core/json-body';
 import { hexToDigest, identifierForm } from '../../src/core/identifiers';
 import { digestsToHex, wholeBatch } from '../../src/core/wire-batch';
-import { PartsGatherer } from '../../src/core/parts-gatherer';
+import { isBareComplete, partOf, SequenceAssembler } from '../../src/core/sequences';
 import { planSync } from '../../src/core/plan';
 import { redact } from '../../src/core/redact';
 import { consentWithdrawn, readSegment } from '../../src/core/segment-reader';
@@ -429,63 +429,69 @@ describe('property: sync plan', () => {
   });
 });
 
-describe('property: parts gatherer', () => {
-  it('random permutations with duplicates of a split sequence complete exactly once, with the payload in order', () => {
-    const scenario = fc
-      .record({
-        chunks: fc.array(fc.oneof(fc.array(fc.integer(), { maxLength: 4 }), fc.integer(), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 12 }),
-        id: fc.oneof(fc.string({ maxLength: 8 }), fc.integer()),
-        countOnEvery: fc.boolean(),
-      })
-      .chain((s) =>
-        fc.record({
-          s: fc.constant(s),
-          order: fc.shuffledSubarray([...s.chunks.keys()], { minLength: s.chunks.length, maxLength: s.chunks.length }),
-          dupes: fc.array(fc.nat(s.chunks.length - 1), { maxLength: 5 }),
-          dupeAt: fc.array(fc.nat(), { maxLength: 5 }),
-        }),
-      );
+describe('property: msg.parts sequences', () => {
+  const scenario = fc
+    .record({
+      chunks: fc.array(fc.oneof(fc.array(fc.integer(), { maxLength: 4 }), fc.integer(), fc.string({ maxLength: 3 })), { minLength: 1, maxLength: 12 }),
+      id: fc.oneof(fc.string({ maxLength: 8 }), fc.integer()),
+      // Where the count is stated: on every part, only on the last to arrive (File-in), or nowhere but a closing msg.complete (CSV).
+      countOn: fc.constantFrom('every' as const, 'last' as const, 'complete' as const),
+    })
+    .chain((s) =>
+      fc.record({
+        s: fc.constant(s),
+        order: fc.shuffledSubarray([...s.chunks.keys()], { minLength: s.chunks.length, maxLength: s.chunks.length }),
+        dupe: fc.option(fc.record({ index: fc.nat(s.chunks.length - 1), at: fc.nat() }), { nil: undefined }),
+      }),
+    );
+
+  it('random permutations of a sequence complete exactly once, with the payload in index order; a repeated part fails it instead', () => {
     fc.assert(
-      fc.property(scenario, ({ s, order, dupes, dupeAt }) => {
+      fc.property(scenario, ({ s, order, dupe }) => {
         const count = s.chunks.length;
-        const message = (index: number) => ({
-          payload: s.chunks[index],
-          parts: { id: s.id, index, ...(s.countOnEvery || index === count - 1 ? { count } : {}) },
-        });
-        // Duplicates are only inserted before the last distinct part arrives (after it, a duplicate starts a new sequence).
-        const sequence = order.map((index) => message(index));
-        // Not the last new part: a duplicate of it arriving earlier would complete the sequence earlier.
-        dupes.filter((index) => index !== order[order.length - 1]).forEach((index, i) => {
-          const at = (dupeAt[i] ?? 0) % sequence.length;
-          sequence.splice(at, 0, message(index));
-        });
-        const gatherer = new PartsGatherer<{ payload?: unknown; parts?: unknown }>();
-        let seen = new Set<number>();
-        let completions = 0;
-        for (const msg of sequence) {
-          assert.ok(PartsGatherer.isPart(msg));
-          seen.add(msg.parts.index);
-          const result = gatherer.add(msg);
-          const everyPart = seen.size === count && sequence.slice(0, sequence.indexOf(msg) + 1).some((m) => m.parts.count !== undefined);
-          if (result.complete) {
-            completions++;
-            assert.ok(everyPart, 'completes only once every part is in');
-            assert.deepEqual(result.payload, s.chunks.flatMap((chunk) => (Array.isArray(chunk) ? chunk : [chunk])));
-            assert.equal((result.first.parts as { index: number }).index, 0);
-            seen = new Set();
-          }
+        const message = (index: number, position: number) => {
+          const last = position === count - 1;
+          const stated = s.countOn === 'every' || (s.countOn === 'last' && last) ? count : Number.NaN;
+          return { payload: s.chunks[index], parts: { id: s.id, index, count: stated }, ...(last && s.countOn !== 'complete' ? { complete: true } : {}) };
+        };
+        const sequence: Array<{ payload?: unknown; parts?: unknown; complete?: unknown }> = order.map((index, position) => message(index, position));
+        if (s.countOn === 'complete') sequence.push({ complete: true });
+        // A repeated part: after the original arrived, before the message that completes the sequence.
+        const original = order.indexOf(dupe?.index ?? -1);
+        const repeated = dupe && original < sequence.length - 1;
+        if (repeated) sequence.splice(original + 1 + (dupe.at % (sequence.length - 1 - original)), 0, { payload: s.chunks[dupe.index], parts: { id: s.id, index: dupe.index, count: Number.NaN } });
+        const sequences = new SequenceAssembler<{ payload?: unknown; parts?: unknown; complete?: unknown }>({ timeoutMs: 60_000, onExpired: () => assert.fail('nothing expires here') });
+        const outcomes = sequence.map((msg) => sequences.add(msg).state);
+        sequences.clear();
+        if (repeated) {
+          assert.ok(outcomes.includes('failed'), `a repeated part must fail the sequence: ${outcomes.join(',')}`);
+          assert.ok(!outcomes.includes('complete'), 'and never complete it');
+          return;
         }
-        assert.equal(completions, 1, `completed ${completions} times`);
+        assert.deepEqual(outcomes.filter((state) => state === 'complete').length, 1, outcomes.join(','));
+        assert.equal(outcomes.at(-1), 'complete', 'it completes on the message that brings the last missing piece');
+        const again = new SequenceAssembler<{ payload?: unknown; parts?: unknown; complete?: unknown }>({ timeoutMs: 60_000, onExpired: () => undefined });
+        let result: unknown;
+        for (const msg of sequence) {
+          const outcome = again.add(msg);
+          if (outcome.state === 'complete') result = outcome.payload;
+        }
+        again.clear();
+        assert.deepEqual(result, s.chunks.flatMap((chunk) => (Array.isArray(chunk) ? chunk : [chunk])));
       }),
       runs(1000),
     );
   });
 
-  it('garbage msg.parts is never taken for a part, and isPart never throws', () => {
+  it('garbage msg.parts is never taken for a part, and placing it never throws', () => {
     fc.assert(
-      fc.property(fc.anything({ maxDepth: 2, withNullPrototype: true }), (parts) => {
-        const isPart = PartsGatherer.isPart({ parts });
-        if (isPart) new PartsGatherer().add({ parts, payload: [] });
+      fc.property(fc.anything({ maxDepth: 2, withNullPrototype: true }), fc.anything({ maxDepth: 1 }), (parts, complete) => {
+        const msg = { parts, payload: [], complete };
+        const part = partOf(msg);
+        if (part === undefined && !isBareComplete(msg)) return;
+        const sequences = new SequenceAssembler<typeof msg>({ timeoutMs: 60_000, onExpired: () => undefined });
+        sequences.add(msg);
+        sequences.clear();
       }),
       runs(1000),
     );
