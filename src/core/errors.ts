@@ -6,7 +6,10 @@
 
 export type ErrorCode =
   | 'invalid_config' // a node setting is missing or malformed
-  | 'invalid_input' // msg.payload / msg.segment unusable
+  | 'invalid_input' // msg.payload / msg.segment unusable, or a msg.parts sequence that contradicts itself
+  | 'no_valid_emails' // profiles arrived, but not one usable address (a mistyped email field)
+  | 'removal_guard' // a mirror or replace run would remove more than maxRemovalPercent: nothing sent
+  | 'sequence_timeout' // a msg.parts sequence did not complete in time: nothing sent
   | 'consent_required' // the connection's "I agree" box is not ticked
   | 'approval_required' // an administrator has not approved this export node (as configured now)
   | 'segment_too_large' // more profiles than maxProfiles

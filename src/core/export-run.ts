@@ -1,12 +1,14 @@
+import type { AudienceLease, AudienceLocks } from './audience-lock';
 import type { EmailEncoding } from './email';
 import { ExportError, type ErrorCode, toExportError } from './errors';
+import { assertRemovalAllowed, assertSomeAddressUsable } from './guards';
 import { type IdentifierForm, identifierForm } from './identifiers';
-import { planSync, type SyncPlan } from './plan';
+import { countLeaving, planSync, type SyncPlan } from './plan';
 import { runPool } from './pool';
 import { type RetryPolicy, type RetryResult, withRetry } from './retry';
 import { readSegmentYielding, type SegmentIdentifiers } from './segment-reader';
 import type { JournalOperation } from './state-journal';
-import type { LoadedState, SyncStateStore } from './sync-state';
+import type { AudienceKey, LoadedState, SyncStateStore } from './sync-state';
 import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformName, SyncMode } from './types';
 
 /** Output 1 of an export node: one per batch, as each finishes (DESIGN §3). */
@@ -50,7 +52,15 @@ export interface ExportSummary {
   finishedAt: string;
   durationMs: number;
   audience?: AudienceSnapshot;
+  /** What a run refused by a guard would have done (it sent nothing). */
+  planned?: PlannedCounts;
   error?: { code: ErrorCode; message: string };
+}
+
+export interface PlannedCounts {
+  added: number;
+  removed: number;
+  unchanged: number;
 }
 
 export interface ExportRequest {
@@ -70,11 +80,23 @@ export interface ExportRequest {
   readonly dryRun: boolean;
   /** Skip the whole segment when it holds more profiles than this; 0 = no guard. */
   readonly maxProfiles: number;
+  /** A mirror or replace run that would remove more than this share of what was delivered sends nothing (100 = off). */
+  readonly maxRemovalPercent: number;
   readonly emailField: string;
   readonly consentField?: string;
   readonly encoding: EmailEncoding;
   readonly state: SyncStateStore;
+  /** One run per audience: a run waits here for any other run of the same audience. */
+  readonly locks: AudienceLocks;
   readonly retry: RetryPolicy;
+  /**
+   * Aborted when the node closes (deploy, disable, shutdown): no new batch starts; batches in flight
+   * get `graceMs` to finish and be journalled, then the run lets go of its audience and writes nothing more.
+   */
+  readonly signal?: AbortSignal;
+  readonly graceMs?: number;
+  /** The audience is busy with another run: this one waits. */
+  readonly onWaiting?: () => void;
   /** Throws when nothing may be sent (consent gate, approval); checked before any request. */
   readonly assertAllowed?: () => void | Promise<void>;
   /** Drop a refused access token so the retry gets a fresh one. */
@@ -109,7 +131,7 @@ interface PlannedBatch {
 export async function runExport(request: ExportRequest): Promise<ExportSummary> {
   const now = request.now ?? Date.now;
   const started = now();
-  const summary = emptySummary(request, started);
+  const summary = emptySummary({ ...request, platform: request.adapter.platform }, started);
   const finish = (status: ExportSummary['status'], error?: ExportError): ExportSummary => {
     const finished = now();
     summary.status = status;
@@ -137,52 +159,140 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
 
     const segment = await consumeInput(request);
     Object.assign(summary, { profiles: segment.profiles, invalid: segment.invalid, optedOut: segment.optedOutCount, duplicates: segment.duplicates });
+    assertSomeAddressUsable(segment, request.emailField, segment.fieldNames);
+    // A replace that could only wipe is refused before anything is looked up (the state decides the rest).
+    assertRemovalAllowed({ mode: request.mode, maxRemovalPercent: request.maxRemovalPercent, delivered: undefined, removals: 0, members: segment.members.size });
 
-    if (request.dryRun) return finish('completed', await dryRun(request, segmentName, summary, segment));
+    if (request.dryRun) {
+      const refusal = await dryRun(request, segmentName, summary, segment);
+      return refusal ? finish('failed', refusal) : finish('completed');
+    }
 
     await request.assertAllowed?.();
-    const retryHooks = { onAuthExpired: request.onAuthExpired };
-    const resolved = await withRetry(() => request.adapter.resolveAudience({ segmentName }), request.retry, retryHooks);
+    throwIfStopped(request.signal);
+    const retryHooks = { onAuthExpired: request.onAuthExpired, signal: request.signal };
+    const resolved = await resolveAudience(request, segmentName, retryHooks);
     if (!resolved.ok) return finish('failed', resolved.error);
     const audience = resolved.value;
     summary.audienceId = audience.id;
     summary.audienceName = audience.name;
-    await request.state.rememberAudience(request.adapter.platform, audience.accountKey, segmentName, audience.id);
 
-    const stateKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
-    const loaded = await request.state.load(stateKey);
-    const form = identifierForm(request.encoding);
-    const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: request.adapter.replaceStrategy, ...stateKeys(form) });
-    // The plan holds every identifier still needed: let the sets' tables go before the sending
-    // allocates its request bodies (for 1M profiles that is tens of MB of peak memory).
-    segment.members.clear();
-    segment.optedOut.clear();
-    summary.unchanged = plan.unchanged;
+    const stateKey: AudienceKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
+    const lease = await request.locks.acquire(audienceLockKey(stateKey), { signal: request.signal, onWaiting: request.onWaiting });
+    const grace = letGoAfterGrace(request, lease);
+    try {
+      await request.state.rememberAudience(request.adapter.platform, audience.accountKey, segmentName, audience.id);
+      const loaded = await request.state.load(stateKey);
+      const form = identifierForm(request.encoding);
+      const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: request.adapter.replaceStrategy, ...stateKeys(form) });
+      const refusal = guard(request, plan, loaded, segment.members, form, summary);
+      if (refusal) return finish('failed', refusal);
+      // The plan holds every identifier still needed: let the sets' tables go before the sending
+      // allocates its request bodies (for 1M profiles that is tens of MB of peak memory).
+      segment.members.clear();
+      segment.optedOut.clear();
+      summary.unchanged = plan.unchanged;
 
-    // Each confirmed batch is journalled at once, so a run that dies is not sent again. A journal
-    // that cannot be written costs only that: the state saved below still records the truth.
-    const journal: Journal = (operation, identifiers) =>
-      request.state.record(stateKey, operation, form.toStateKey ? identifiers.map(form.toStateKey) : identifiers).catch(() => undefined);
-    const execution = await execute(request, segmentName, audience, plan, summary, form, journal);
-    const confirmed = nextState(loaded, plan, execution, form);
-    if (confirmed) await request.state.save(stateKey, confirmed.members, confirmed.size);
+      // Each confirmed batch is journalled at once, so a run that dies is not sent again. A journal
+      // that cannot be written costs only that: the state saved below still records the truth.
+      const journal: Journal = (operation, identifiers) =>
+        request.state.record(stateKey, operation, form.toStateKey ? identifiers.map(form.toStateKey) : identifiers, lease).catch(() => undefined);
+      const execution = await execute(request, segmentName, audience, plan, summary, form, journal);
+      const confirmed = nextState(loaded, plan, execution, form);
+      if (confirmed && lease.held) await request.state.save(stateKey, confirmed.members, confirmed.size, lease);
 
-    const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
-    if (snapshot.ok && snapshot.value) summary.audience = snapshot.value;
+      if (request.signal?.aborted) return finish('failed', stoppedError(summary));
+      const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
+      if (snapshot.ok && snapshot.value) summary.audience = snapshot.value;
 
-    if (execution.fatal) return finish('failed', execution.fatal);
-    const failed = summary.batches.failed > 0 || summary.rejected > 0;
-    if (!failed) return finish('completed');
-    const allFailed = summary.batches.total > 0 && summary.batches.ok === 0 && summary.added + summary.removed === 0;
-    const error = new ExportError(
-      execution.firstError?.code ?? 'rejected',
-      `${summary.batches.failed} of ${summary.batches.total} batches failed, ${summary.rejected} identifiers rejected` +
-        (execution.firstError ? `: ${execution.firstError.message}` : ''),
-    );
-    return finish(allFailed ? 'failed' : 'completed-with-errors', error);
+      if (execution.fatal) return finish('failed', execution.fatal);
+      const failed = summary.batches.failed > 0 || summary.rejected > 0;
+      if (!failed) return finish('completed');
+      const allFailed = summary.batches.total > 0 && summary.batches.ok === 0 && summary.added + summary.removed === 0;
+      const error = new ExportError(
+        execution.firstError?.code ?? 'rejected',
+        `${summary.batches.failed} of ${summary.batches.total} batches failed, ${summary.rejected} identifiers rejected` +
+          (execution.firstError ? `: ${execution.firstError.message}` : ''),
+      );
+      return finish(allFailed ? 'failed' : 'completed-with-errors', error);
+    } finally {
+      grace.dispose();
+      await lease.release();
+    }
   } catch (thrown) {
-    return finish('failed', toExportError(thrown));
+    const error = toExportError(thrown);
+    return finish('failed', request.signal?.aborted && error.code === 'aborted' ? stoppedError(summary) : error);
   }
+}
+
+/** The lock key of one audience: the same whichever node, connection or instance exports to it. */
+function audienceLockKey(key: AudienceKey): string {
+  return `audience\n${key.platform}\n${key.accountKey}\n${key.audienceId}`;
+}
+
+/**
+ * Find or create the audience. When it is found by name, the look-up runs under a lock on that name,
+ * so two runs (or instances) exporting one new segment create one audience, not two.
+ */
+async function resolveAudience(request: ExportRequest, segmentName: string, hooks: { onAuthExpired?: (error: ExportError) => void; signal?: AbortSignal }): Promise<RetryResult<AudienceRef>> {
+  const { adapter } = request;
+  const lookUp = () => withRetry(() => adapter.resolveAudience({ segmentName }), request.retry, hooks);
+  if (adapter.knownAudience({ segmentName })) return lookUp();
+  const lease = await request.locks.acquire(`name\n${adapter.platform}\n${adapter.accountKey()}\n${segmentName}`, { signal: request.signal });
+  try {
+    return await lookUp();
+  } finally {
+    await lease.release();
+  }
+}
+
+/**
+ * The removal guard on a planned run (DESIGN §3): refused runs send nothing and report what they
+ * would have done. Undefined when the run may go ahead.
+ */
+function guard(request: ExportRequest, plan: SyncPlan, loaded: LoadedState | undefined, members: ReadonlySet<string>, form: IdentifierForm, summary: ExportSummary): ExportError | undefined {
+  const leaving = request.mode === 'replace' ? countLeaving(loaded?.members, members, form.toStateKey) : plan.removes.length;
+  try {
+    assertRemovalAllowed({ mode: request.mode, maxRemovalPercent: request.maxRemovalPercent, delivered: loaded?.members.size, removals: leaving, members: members.size });
+    return undefined;
+  } catch (thrown) {
+    summary.planned = { added: plan.adds.length, removed: leaving, unchanged: plan.unchanged };
+    return toExportError(thrown);
+  }
+}
+
+/** After the node closed, in-flight batches get the grace time; then the run lets go of its audience (its writes are refused from then on). */
+function letGoAfterGrace(request: ExportRequest, lease: AudienceLease): { dispose(): void } {
+  const { signal } = request;
+  if (!signal) return { dispose: () => undefined };
+  let timer: NodeJS.Timeout | undefined;
+  const onStop = (): void => {
+    timer = setTimeout(() => void lease.release(), request.graceMs ?? DEFAULT_GRACE_MS);
+    timer.unref();
+  };
+  if (signal.aborted) onStop();
+  else signal.addEventListener('abort', onStop, { once: true });
+  return {
+    dispose() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onStop);
+    },
+  };
+}
+
+/** Node-RED gives a closing node 15 s: in-flight batches get 10 of them to finish and be journalled. */
+export const DEFAULT_GRACE_MS = 10_000;
+
+function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new ExportError('aborted', 'The export stopped before sending anything: its node was closed');
+}
+
+function stoppedError(summary: ExportSummary): ExportError {
+  const { ok, total } = summary.batches;
+  return new ExportError(
+    'aborted',
+    `The export stopped because its node was closed (a deploy, disable or shutdown): ${ok} of ${total} batches were sent and recorded; the next run continues from there`,
+  );
 }
 
 function profileCount(input: { payload?: unknown }): number | undefined {
@@ -205,9 +315,30 @@ function stateKeys(form: IdentifierForm): Pick<Parameters<typeof planSync>[0], '
   return { stateKey: form.toStateKey, fromStateKey: form.fromStateKey };
 }
 
-function emptySummary(request: ExportRequest, started: number): ExportSummary {
+/**
+ * The summary of an export refused before it could start (a msg.parts sequence that contradicted
+ * itself or expired): nothing was sent.
+ */
+export function refusedSummary(base: SummaryBase, error: ExportError, now: number = Date.now()): ExportSummary {
+  const summary = emptySummary(base, now);
+  summary.status = 'failed';
+  summary.error = error.toJSON();
+  summary.finishedAt = summary.startedAt;
+  return summary;
+}
+
+/** What every summary says of the run, whatever happened. */
+export interface SummaryBase {
+  readonly platform: PlatformName;
+  readonly runId: string;
+  readonly segmentName: string | undefined;
+  readonly mode: SyncMode;
+  readonly dryRun: boolean;
+}
+
+function emptySummary(request: SummaryBase, started: number): ExportSummary {
   return {
-    platform: request.adapter.platform,
+    platform: request.platform,
     runId: request.runId,
     segment: request.segmentName ?? '',
     audienceId: null,
@@ -230,8 +361,8 @@ function emptySummary(request: ExportRequest, started: number): ExportSummary {
   };
 }
 
-/** The same plan as a real run, from local state only: no request, no audience created, state untouched. */
-async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, segment: SegmentIdentifiers): Promise<undefined> {
+/** The same plan as a real run, from local state only: no request, no audience created, state untouched. Answers the guard's refusal, if any. */
+async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, segment: SegmentIdentifiers): Promise<ExportError | undefined> {
   const { adapter } = request;
   const known = adapter.knownAudience({ segmentName: segmentName });
   const accountKey = known?.accountKey ?? adapter.accountKey();
@@ -239,9 +370,12 @@ async function dryRun(request: ExportRequest, segmentName: string, summary: Expo
   summary.audienceId = audienceId ?? null;
   summary.audienceName = known || audienceId ? segmentName : null;
   const loaded = audienceId ? await request.state.load({ platform: adapter.platform, accountKey, audienceId }) : undefined;
-  const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: adapter.replaceStrategy, ...stateKeys(identifierForm(request.encoding)) });
+  const form = identifierForm(request.encoding);
+  const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: adapter.replaceStrategy, ...stateKeys(form) });
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);
   Object.assign(summary, { added: plan.adds.length, removed: plan.removes.length, unchanged: plan.unchanged });
+  const refusal = guard(request, plan, loaded, segment.members, form, summary);
+  if (refusal) return refusal;
   summary.batches.total = batches.length;
   batches.forEach((batch, index) =>
     request.onBatch?.({
@@ -291,7 +425,10 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
   const batches = batchPlan(plan, adapter.limits.maxBatchSize);
   summary.batches.total = batches.length;
   const abort = new AbortController();
-  const hooks = { onAuthExpired: request.onAuthExpired, signal: abort.signal };
+  // Either an error after which nothing can succeed, or the node closing, stops new batches.
+  const stop = request.signal ? AbortSignal.any([abort.signal, request.signal]) : abort.signal;
+  const hooks = { onAuthExpired: request.onAuthExpired, signal: stop };
+  const context = { signal: stop };
 
   const fail = (error: ExportError): void => {
     execution.firstError ??= error;
@@ -301,8 +438,8 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
     }
   };
 
-  if (plan.clearFirst) {
-    const cleared = await withRetry(() => adapter.clearAudience(audience), request.retry, hooks);
+  if (plan.clearFirst && !stop.aborted) {
+    const cleared = await withRetry(() => adapter.clearAudience(audience, context), request.retry, hooks);
     if (cleared.ok) {
       execution.cleared = true;
       await journal('replace', []);
@@ -317,9 +454,9 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
   const sendOne = async (batch: PlannedBatch, index: number): Promise<void> => {
     const started = Date.now();
     // The wire form (hex) is made only while each request body streams.
-    const result: RetryResult<{ accepted: number; rejected: number }> = abort.signal.aborted
+    const result: RetryResult<{ accepted: number; rejected: number }> = stop.aborted
       ? { ok: false, error: abortedError(execution.fatal), attempts: 0 }
-      : await withRetry(() => adapter.sendBatch(audience, batch.action, form.toWire(batch.identifiers)), request.retry, hooks);
+      : await withRetry(() => adapter.sendBatch(audience, batch.action, form.toWire(batch.identifiers), context), request.retry, hooks);
     const report: BatchReport = {
       platform: adapter.platform,
       runId: request.runId,
@@ -370,7 +507,8 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
 }
 
 function abortedError(cause: ExportError | undefined): ExportError {
-  return new ExportError('aborted', `Not sent: the export stopped after an earlier error${cause ? ` (${cause.code})` : ''}`);
+  if (!cause) return new ExportError('aborted', 'Not sent: the export stopped because its node was closed');
+  return new ExportError('aborted', `Not sent: the export stopped after an earlier error (${cause.code})`);
 }
 
 /**

@@ -82,3 +82,20 @@ function planMirror(members: ReadonlySet<string>, optedOut: ReadonlySet<string>,
 function plan(adds: string[], removes: string[], unchanged: number): SyncPlan {
   return { adds, removes, unchanged, clearFirst: false, firstBatchReplaces: false };
 }
+
+/**
+ * How many of `previous` are not in the segment: what a replace would wipe away that this export had
+ * delivered (for the removal guard). Keys as in `planSync`.
+ */
+export function countLeaving(previous: ReadonlySet<string> | undefined, members: ReadonlySet<string>, stateKey?: (identifier: string) => string): number {
+  if (!previous || previous.size === 0) return 0;
+  let staying = 0;
+  if (stateKey) {
+    const keys = new Set<string>();
+    for (const id of members) keys.add(stateKey(id));
+    for (const key of keys) if (previous.has(key)) staying++;
+  } else {
+    for (const id of members) if (previous.has(id)) staying++;
+  }
+  return previous.size - staying;
+}

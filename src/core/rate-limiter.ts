@@ -1,3 +1,4 @@
+import { ExportError } from './errors';
 import { sleep } from './pool';
 
 /**
@@ -25,3 +26,13 @@ export class RateLimiter {
     if (this.tokens < 0) await sleep((-this.tokens / this.ratePerSecond) * 1000, signal);
   }
 }
+
+/**
+ * Wait for a slot, then refuse to go on if the run stopped meanwhile: a request that waited seconds
+ * for its turn must not leave after its node was closed.
+ */
+export async function takeTurn(limiter: RateLimiter | undefined, signal: AbortSignal | undefined): Promise<void> {
+  await limiter?.take(signal);
+  if (signal?.aborted) throw new ExportError('aborted', 'Not sent: the export stopped while this request waited for its turn', { retryable: false });
+}
+

@@ -22,11 +22,12 @@ export function forgetSecret(value: string | undefined): void {
 }
 
 /** Mask emails, bearer tokens, secret-looking parameters and registered secrets; cap the length. */
-export function redact(text: string): string {
-  let out = text.length > 4 * MAX_LENGTH ? text.slice(0, 4 * MAX_LENGTH) : text;
+export function redact(text: string, options: { readonly maxLength?: number } = {}): string {
+  const maxLength = options.maxLength ?? MAX_LENGTH;
+  let out = text.length > 4 * maxLength ? text.slice(0, 4 * maxLength) : text;
   for (const secret of knownSecrets) {
     if (out.includes(secret)) out = out.split(secret).join('[secret]');
   }
   out = out.replace(BEARER, '$1 [secret]').replace(SECRET_PARAM, '$1$2[secret]').replace(EMAIL, '[email]');
-  return out.length > MAX_LENGTH ? `${out.slice(0, MAX_LENGTH)}…` : out;
+  return out.length > maxLength ? `${out.slice(0, maxLength)}…` : out;
 }

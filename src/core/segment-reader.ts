@@ -20,7 +20,12 @@ export interface SegmentIdentifiers {
   readonly invalid: number;
   readonly duplicates: number;
   readonly optedOutCount: number;
+  /** Top-level field names of the first profiles (names only, never values): for the no_valid_emails message. */
+  readonly fieldNames: readonly string[];
 }
+
+/** Profiles whose field names are sampled: a segment's rows share their columns. */
+const FIELD_NAME_SAMPLE = 20;
 
 const NO_CONSENT = new Set(['false', 'no', 'n', '0']);
 
@@ -67,6 +72,8 @@ class SegmentReader {
   private invalid = 0;
   private duplicates = 0;
   private optedOutCount = 0;
+  private readonly fieldNames = new Set<string>();
+  private sampled = 0;
 
   constructor(payload: unknown, options: ReadOptions) {
     if (!Array.isArray(payload)) {
@@ -90,6 +97,10 @@ class SegmentReader {
     const end = Math.min(profiles.length, this.next + count);
     for (let i = this.next; i < end; i++) {
       const profile = profiles[i];
+      if (this.sampled < FIELD_NAME_SAMPLE && isPlainRecord(profile)) {
+        this.sampled++;
+        for (const name of Object.keys(profile)) this.fieldNames.add(name);
+      }
       const raw = typeof profile === 'string' ? profile : readEmail(profile);
       const identifier = typeof raw === 'string' ? fromRaw(raw) : undefined;
       if (identifier === undefined) {
@@ -111,8 +122,12 @@ class SegmentReader {
     const { members, optedOut } = this;
     // A profile that opted out anywhere in the segment is not exported, even if listed twice.
     for (const identifier of optedOut) members.delete(identifier);
-    return { members, optedOut, profiles: this.profiles.length, invalid: this.invalid, duplicates: this.duplicates, optedOutCount: this.optedOutCount };
+    return { members, optedOut, profiles: this.profiles.length, invalid: this.invalid, duplicates: this.duplicates, optedOutCount: this.optedOutCount, fieldNames: [...this.fieldNames] };
   }
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function describe(value: unknown): string {

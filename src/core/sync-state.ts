@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { type AudienceLease, assertLeaseHeld, InProcessAudienceLocks } from './audience-lock';
 import { assertDigest, DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
 import { type JournalOperation, journalRecord, replayJournal } from './state-journal';
@@ -32,10 +33,13 @@ export interface LoadedState {
 
 export interface SyncStateStore {
   load(key: AudienceKey): Promise<LoadedState | undefined>;
-  /** Journal one batch the platform confirmed (digests), the moment it is confirmed. */
-  record(key: AudienceKey, operation: JournalOperation, digests: readonly string[]): Promise<void>;
-  /** `members` are distinct digests; `size` is how many it yields. Folds in and ends the journal. */
-  save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void>;
+  /**
+   * Journal one batch the platform confirmed (digests), the moment it is confirmed. With a lease,
+   * refused (`aborted`) once the lease is gone: a stopped run never writes after the next run began.
+   */
+  record(key: AudienceKey, operation: JournalOperation, digests: readonly string[], lease?: AudienceLease): Promise<void>;
+  /** `members` are distinct digests; `size` is how many it yields. Folds in and ends the journal. Fenced like `record`. */
+  save(key: AudienceKey, members: Iterable<string>, size: number, lease?: AudienceLease): Promise<void>;
   /** Remember which audience a segment name resolved to, so a dry run can find its state offline. */
   rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void>;
   recallAudience(platform: PlatformName, accountKey: string, segmentName: string): Promise<string | undefined>;
@@ -57,13 +61,20 @@ export function stateStoreFor(directory: string): FileSyncStateStore {
 }
 
 export class FileSyncStateStore implements SyncStateStore {
+  /** One Node-RED instance uses a directory: locks inside the process are enough. */
+  readonly locks = new InProcessAudienceLocks();
   private indexWrite: Promise<void> = Promise.resolve();
   /** Journal appends in flight, per file: records of concurrent batches must not interleave. */
   private readonly appends = new Map<string, Promise<void>>();
+  /** Saves in flight, per state file: the next holder of the audience reads after them. */
+  private readonly saves = new Map<string, Promise<void>>();
 
   constructor(private readonly directory: string) {}
 
   async load(key: AudienceKey): Promise<LoadedState | undefined> {
+    // Writes queued by the previous holder of the audience land before anything is read.
+    await this.saves.get(this.fileFor(key));
+    await this.appends.get(this.journalFor(key));
     const base = await this.readState(key);
     const journal = await readIfPresent(this.journalFor(key), 'Could not read the mirror state journal');
     if (!journal || journal.length === 0) return base && { members: base, complete: true, journalled: false };
@@ -73,7 +84,9 @@ export class FileSyncStateStore implements SyncStateStore {
     return { members: replayed.members, complete: base !== undefined || replayed.replaced, journalled: true };
   }
 
-  async record(key: AudienceKey, operation: JournalOperation, digests: readonly string[]): Promise<void> {
+  async record(key: AudienceKey, operation: JournalOperation, digests: readonly string[], lease?: AudienceLease): Promise<void> {
+    // Checked and queued in one synchronous step: nothing can take the lease in between.
+    assertLeaseHeld(lease);
     const file = this.journalFor(key);
     const record = journalRecord(operation, digests);
     const append = (this.appends.get(file) ?? Promise.resolve()).then(async () => {
@@ -108,14 +121,25 @@ export class FileSyncStateStore implements SyncStateStore {
     return members;
   }
 
-  async save(key: AudienceKey, members: Iterable<string>, size: number): Promise<void> {
+  async save(key: AudienceKey, members: Iterable<string>, size: number, lease?: AudienceLease): Promise<void> {
+    const file = this.fileFor(key);
     const journal = this.journalFor(key);
     await this.appends.get(journal);
-    await this.writeAtomically(this.fileFor(key), stateChunks(members, size));
-    // Replaying a journal onto the state it was folded into changes nothing, so a crash between the
-    // rename above and this removal is harmless.
-    await fs.rm(journal, { force: true }).catch(() => undefined);
-    this.appends.delete(journal);
+    assertLeaseHeld(lease);
+    const saving = (async () => {
+      await this.writeAtomically(file, stateChunks(members, size));
+      // Replaying a journal onto the state it was folded into changes nothing, so a crash between the
+      // rename above and this removal is harmless.
+      await fs.rm(journal, { force: true }).catch(() => undefined);
+      this.appends.delete(journal);
+    })();
+    const settled = saving.catch(() => undefined);
+    this.saves.set(file, settled);
+    try {
+      await saving;
+    } finally {
+      if (this.saves.get(file) === settled) this.saves.delete(file);
+    }
   }
 
   async rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void> {

@@ -64,6 +64,12 @@ export interface AudienceSnapshot {
   readonly status?: string;
 }
 
+/** What every membership call may be told: stop before sending when the run was stopped meanwhile. */
+export interface CallContext {
+  /** Aborted when the run stops (its node closed, or an error made the rest pointless). */
+  readonly signal?: AbortSignal;
+}
+
 /** What the engine tells the adapter about the segment being exported. */
 export interface SegmentTarget {
   /** The segment's name, used to find or create an audience by name. */
@@ -84,9 +90,9 @@ export interface PlatformAdapter {
   /** Find the audience for this segment, creating it when missing. */
   resolveAudience(target: SegmentTarget): Promise<AudienceRef>;
   /** Send one batch of identifiers (hashes, or plain emails where the platform allows). */
-  sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch): Promise<BatchOutcome>;
+  sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch, context?: CallContext): Promise<BatchOutcome>;
   /** Empty the audience (only called with the `clear-then-add` strategy). */
-  clearAudience(audience: AudienceRef): Promise<void>;
+  clearAudience(audience: AudienceRef, context?: CallContext): Promise<void>;
   /** Read the audience's size and status after a run; undefined when the platform has none. */
   readAudience(audience: AudienceRef): Promise<AudienceSnapshot | undefined>;
 }

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ExportError } from '../core/errors';
+import { DEFAULT_MAX_REMOVAL_PERCENT } from './config-schemas';
 import type { NodeRedApi } from './red-types';
 import { dataDirectory } from './runtime-settings';
 
@@ -15,7 +16,7 @@ import { dataDirectory } from './runtime-settings';
  */
 
 /** The settings an approval binds, with the defaults a flow may leave out (so an omitted field and its default agree). */
-const COMMON_FIELDS: Record<string, unknown> = { type: '', connection: '', segments: [], mode: 'mirror', emailField: 'email', consentField: '', dryRun: false };
+const COMMON_FIELDS: Record<string, unknown> = { type: '', connection: '', segments: [], mode: 'mirror', emailField: 'email', consentField: '', dryRun: false, maxRemovalPercent: DEFAULT_MAX_REMOVAL_PERCENT };
 const PLATFORM_FIELDS: Record<string, Record<string, unknown>> = {
   'snapchat-audience': { adAccountId: '', audienceId: '', retentionDays: 9999 },
   'microsoft-ads-audience': { customerId: '', accountId: '', membershipDuration: 30, acceptTerms: false },

@@ -24,6 +24,12 @@ export const baseUrl = (fallback: string) =>
     .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
     .default(fallback);
 
+/** An empty field means the default, not 0 (which `z.coerce.number()` would make of it: "no guard"). */
+const blankAsDefault = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+
+/** A mirror or replace run may remove at most half of what this export delivered, unless told otherwise (DESIGN §3). */
+export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
+
 /** Properties every export node has (DESIGN §3). */
 export function exportBaseSchema(defaultMaxProfiles: number) {
   return z.object({
@@ -39,7 +45,8 @@ export function exportBaseSchema(defaultMaxProfiles: number) {
     consentField: z.union([z.literal(''), fieldPath('consentField')]).default(''),
     mode: z.enum(['mirror', 'add', 'remove', 'replace']).default('mirror'),
     dryRun: booleanish.default(false),
-    maxProfiles: z.coerce.number().int().min(0).default(defaultMaxProfiles),
+    maxProfiles: blankAsDefault(z.coerce.number().int().min(0)).default(defaultMaxProfiles),
+    maxRemovalPercent: blankAsDefault(z.coerce.number().min(0, 'maxRemovalPercent must be 0–100').max(100, 'maxRemovalPercent must be 0–100')).default(DEFAULT_MAX_REMOVAL_PERCENT),
   });
 }
 export type ExportBase = z.infer<ReturnType<typeof exportBaseSchema>>;

@@ -79,8 +79,11 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
     node.settings = settings.success ? settings.data : undefined;
     node.configError = [base, settings].flatMap((r) => (r.success ? [] : [describeIssues(r.error)])).join('; ') || undefined;
     let session: Session | undefined;
+    let closed = false;
 
     node.assertAllowed = () => {
+      // Closed by a deploy (consent withdrawn, hosts changed) or a shutdown: its runs send nothing more.
+      if (closed) throw new ExportError('aborted', 'The connection was closed (redeployed or stopped); nothing more is sent with it');
       if (!node.base.consent) {
         throw new ExportError('consent_required', 'The connection\'s data privacy and compliance terms are not accepted ("I agree" is not ticked): nothing was sent');
       }
@@ -107,6 +110,12 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
       });
       return session;
     };
+
+    node.on('close', (_removed, done) => {
+      closed = true;
+      session = undefined;
+      done();
+    });
   }
   RED.nodes.registerType(descriptor.type, ConnectionNodeConstructor, { credentials: descriptor.credentials });
 }

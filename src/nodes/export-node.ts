@@ -2,15 +2,15 @@ import * as path from 'node:path';
 import type { z } from 'zod';
 import type { EmailEncoding } from '../core/email';
 import { ExportError, toExportError } from '../core/errors';
-import { type ExportSummary, runExport } from '../core/export-run';
-import { PartsGatherer } from '../core/parts-gatherer';
+import { DEFAULT_GRACE_MS, type ExportSummary, refusedSummary, runExport } from '../core/export-run';
+import { isBareComplete, partOf, SequenceAssembler } from '../core/sequences';
 import { stateStoreFor } from '../core/sync-state';
 import type { PlatformAdapter, PlatformName } from '../core/types';
 import { approvalFingerprint, assertApproved } from './approvals';
 import { describeIssues, type ExportBase, exportBaseSchema, SegmentInputSchema } from './config-schemas';
 import type { ConnectionNode, PlatformSession } from './connection-node';
 import type { DoneFunction, NodeConfig, NodeMessage, NodeRedApi, RuntimeNode, SendFunction } from './red-types';
-import { dataDirectory, retryPolicy } from './runtime-settings';
+import { dataDirectory, partsTimeoutMs, retryPolicy } from './runtime-settings';
 import { ExportStatus } from './status';
 
 export interface ExportDescriptor<Settings, Session extends PlatformSession> {
@@ -29,17 +29,19 @@ interface Config<Settings> {
   readonly settings: Settings;
 }
 
+/** A closing node waits this long for its run: the grace of its batches in flight, and a little more (Node-RED allows 15 s). */
+const CLOSE_WAIT_MS = DEFAULT_GRACE_MS + 2_000;
+
 /**
  * Registers an export (flow) node: one input, output 1 per batch, output 2 per segment (DESIGN §3).
- * Node-RED glue only: validation of settings and messages, `msg.parts` gathering, one run at a
- * time per node, status, outputs and `done(err)`. The export itself is the engine's.
+ * Node-RED glue only: validation of settings and messages, `msg.parts` sequences, one run at a time
+ * per node, stop on close, status, outputs and `done(err)`. The export itself is the engine's.
  */
 export function registerExportNode<Settings, Session extends PlatformSession>(RED: NodeRedApi, descriptor: ExportDescriptor<Settings, Session>): void {
   function ExportNodeConstructor(this: RuntimeNode, nodeConfig: NodeConfig): void {
     RED.nodes.createNode(this, nodeConfig);
     const node = this;
     const status = new ExportStatus(RED, node);
-    const gatherer = new PartsGatherer<NodeMessage>();
     const base = exportBaseSchema(descriptor.defaultMaxProfiles).safeParse(nodeConfig);
     const settings = descriptor.settingsSchema.safeParse(nodeConfig);
     const config: Config<Settings> | undefined = base.success && settings.success ? { base: base.data, settings: settings.data } : undefined;
@@ -48,6 +50,12 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
     // What an approval must match (DESIGN §6); the admin endpoint reads it for the editor's badge.
     (node as RuntimeNode & { fingerprint?: string }).fingerprint = approvalFingerprint(nodeConfig);
 
+    /** Aborted when the node closes: queued runs do not start, the running one sends no new batch. */
+    const closing = new AbortController();
+    const sequences = new SequenceAssembler<NodeMessage>({
+      timeoutMs: partsTimeoutMs(RED),
+      onExpired: (error, first) => refuse(first, error, (msg) => node.send(msg), (err) => err && node.error(err, first)),
+    });
     // Runs are queued: two exports of one node must not race on the same mirror state.
     let queue: Promise<void> = Promise.resolve();
 
@@ -60,15 +68,17 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       }
       let payload: unknown = msg.payload;
       let first = msg;
-      if (PartsGatherer.isPart(msg)) {
-        const gathered = gatherer.add(msg);
-        if (!gathered.complete) {
-          status.working('gathering', { sequences: gatherer.pending });
+      if (partOf(msg) !== undefined || isBareComplete(msg)) {
+        const outcome = sequences.add(msg);
+        msg.payload = undefined;
+        if (outcome.state === 'failed') return refuse(outcome.first ?? msg, outcome.error, send, done);
+        if (outcome.state !== 'complete') {
+          if (outcome.state === 'pending') status.working('gathering', { sequences: sequences.pending });
           done();
           return;
         }
-        payload = gathered.payload;
-        first = gathered.first;
+        payload = outcome.payload;
+        first = outcome.first;
       }
       // The engine takes the profiles out of this holder once hashed; the message lets go of them too.
       const input = { payload };
@@ -79,9 +89,15 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
     });
 
     node.on('close', (_removed, done) => {
-      gatherer.clear();
-      status.clear();
-      done();
+      closing.abort();
+      sequences.clear();
+      const waited = setTimeout(finish, CLOSE_WAIT_MS);
+      void queue.then(finish);
+      function finish(): void {
+        clearTimeout(waited);
+        status.clear();
+        done();
+      }
     });
 
     /** Errors for Catch nodes and the log: the runtime language's sentence for the code, then the details. */
@@ -90,18 +106,46 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       return new ExportError(error.code, `${sentence} (${error.message})`, { httpStatus: error.httpStatus, platformCode: error.platformCode });
     }
 
+    /** A message that cannot become an export (a broken or expired sequence): a failed summary, red status, Catch. */
+    function refuse(msg: NodeMessage, error: ExportError, send: SendFunction, done: DoneFunction): void {
+      const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
+      const base = config?.base;
+      const summary = refusedSummary(
+        { platform: descriptor.platform, runId: RED.util.generateId(), segmentName: segment.success ? segment.data : undefined, mode: base?.mode ?? 'mirror', dryRun: Boolean(base?.dryRun || msg.dryRun === true) },
+        error,
+      );
+      status.finished(summary);
+      const outputBase = withoutSegmentData(msg);
+      send([null, { ...outputBase, payload: summary }]);
+      releaseSegment(msg, summary);
+      done(localised(error));
+    }
+
     async function exportSegment(config: Config<Settings>, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction): Promise<void> {
+      if (closing.signal.aborted) {
+        // Queued behind a run when the node closed: it never starts.
+        releaseSegment(msg, undefined);
+        node.warn(RED._('audience-export.errors.aborted'));
+        done();
+        return;
+      }
       const outputBase = withoutSegmentData(msg);
       try {
         const summary = await runFor(config, msg, input, (report) => {
           send([{ ...outputBase, payload: report }, null]);
           status.progress(report.batch, report.batches);
         });
+        releaseSegment(msg, summary);
+        if (closing.signal.aborted) {
+          // The node is gone from the flow: its outputs lead nowhere; the log says what happened.
+          node.warn(localised(new ExportError('aborted', summary.error?.message ?? 'stopped')).message);
+          done();
+          return;
+        }
         status.finished(summary);
         send([null, { ...outputBase, payload: summary }]);
         const error = summary.error;
-        // A Catch node receives a clone of this msg: give it the summary, not the segment's emails.
-        releaseSegment(msg, summary);
+        // A Catch node receives a clone of this msg: it holds the summary, not the segment's emails.
         done(error ? localised(new ExportError(error.code, error.message)) : undefined);
       } catch (thrown) {
         const error = toExportError(thrown);
@@ -115,6 +159,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       const { base: settingsBase, settings: platformSettings } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
+      const state = stateStoreFor(path.join(dataDirectory(RED), 'state'));
       status.working('preparing');
       return runExport({
         adapter: adapterResult.adapter,
@@ -125,11 +170,16 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         mode: settingsBase.mode,
         dryRun: settingsBase.dryRun || msg.dryRun === true,
         maxProfiles: settingsBase.maxProfiles,
+        maxRemovalPercent: settingsBase.maxRemovalPercent,
         emailField: settingsBase.emailField,
         consentField: settingsBase.consentField || undefined,
         encoding: descriptor.encoding?.(platformSettings) ?? 'sha256',
-        state: stateStoreFor(path.join(dataDirectory(RED), 'state')),
+        state,
+        locks: state.locks,
         retry: retryPolicy(RED),
+        signal: closing.signal,
+        graceMs: DEFAULT_GRACE_MS,
+        onWaiting: () => status.working('waiting'),
         assertAllowed: async () => {
           adapterResult.connection.assertAllowed();
           await assertApproved(RED, nodeConfig, adapterResult.connection.base.scope);
@@ -153,7 +203,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
 
 /** Output messages keep the input's own properties but not the segment's data. */
 function withoutSegmentData(msg: NodeMessage): NodeMessage {
-  const { payload: _payload, parts: _parts, ...rest } = msg;
+  const { payload: _payload, parts: _parts, complete: _complete, ...rest } = msg;
   return rest;
 }
 

@@ -30,6 +30,8 @@ export interface RuntimeNode {
   on(event: 'input', listener: (msg: NodeMessage, send: SendFunction, done: DoneFunction) => void): void;
   on(event: 'close', listener: (removed: boolean, done: () => void) => void): void;
   status(status: NodeStatus): void;
+  /** Send outside an input handler (a sequence that expired). */
+  send(msg: Array<NodeMessage | null> | NodeMessage): void;
   log(text: string): void;
   warn(text: string): void;
   error(text: string | Error, msg?: NodeMessage): void;

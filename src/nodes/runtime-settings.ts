@@ -6,7 +6,8 @@ import type { NodeRedApi } from './red-types';
 
 /**
  * Where durable files live and how hard to retry, from Node-RED's settings.js:
- * `audienceExportDir` (default `<userDir>/audience-export`) and `audienceExportRetry`.
+ * `audienceExportDir` (default `<userDir>/audience-export`), `audienceExportRetry` and
+ * `audienceExportPartsTimeoutMs`.
  */
 const RetrySettingsSchema = z
   .object({
@@ -22,6 +23,13 @@ export function dataDirectory(RED: NodeRedApi): string {
   if (typeof configured === 'string' && configured) return configured;
   const userDir = RED.settings.userDir;
   return path.join(typeof userDir === 'string' && userDir ? userDir : path.join(os.homedir(), '.node-red'), 'audience-export');
+}
+
+/** An incomplete msg.parts sequence expires after this long without a new part (settings.js `audienceExportPartsTimeoutMs`). */
+export const DEFAULT_PARTS_TIMEOUT_MS = 10 * 60 * 1000;
+
+export function partsTimeoutMs(RED: NodeRedApi): number {
+  return z.number().int().min(1).catch(DEFAULT_PARTS_TIMEOUT_MS).parse(RED.settings.audienceExportPartsTimeoutMs ?? DEFAULT_PARTS_TIMEOUT_MS);
 }
 
 export function retryPolicy(RED: NodeRedApi): RetryPolicy {

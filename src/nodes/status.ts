@@ -18,7 +18,7 @@ export class ExportStatus {
     this.node.status(status);
   }
 
-  working(key: 'gathering' | 'preparing', values?: Record<string, string | number>): void {
+  working(key: 'gathering' | 'preparing' | 'waiting', values?: Record<string, string | number>): void {
     this.set({ fill: 'blue', shape: 'ring', text: this.t(key, values) });
   }
 
@@ -39,16 +39,36 @@ export class ExportStatus {
     if (summary.dryRun && summary.status === 'completed') return this.set({ fill: 'blue', shape: 'dot', text: this.t('dryRun', counts) });
     switch (summary.status) {
       case 'completed':
-        return this.set({ fill: 'green', shape: 'dot', text: this.t('completed', counts) });
+        // Completed, but some profiles had no usable address: worth a look, not a green light.
+        return this.set({ fill: summary.invalid > 0 || summary.rejected > 0 ? 'yellow' : 'green', shape: 'dot', text: this.t('completed', counts) });
       case 'completed-with-errors':
         return this.set({ fill: 'yellow', shape: 'ring', text: this.t('partial', counts) });
       case 'skipped':
         return this.set({ fill: 'grey', shape: 'ring', text: this.t(summary.error?.code === 'segment_too_large' ? 'tooLarge' : 'skipped') });
-      case 'failed': {
-        const code = summary.error?.code;
-        const key = code === 'reauth_required' ? 'reauthenticate' : code === 'consent_required' ? 'consentRequired' : code === 'approval_required' ? 'approvalRequired' : 'failed';
-        return this.set({ fill: 'red', shape: 'ring', text: this.t(key, { code: code ?? 'internal' }) });
-      }
+      case 'failed':
+        return this.set({ fill: 'red', shape: 'ring', text: this.failure(summary.error?.code ?? 'internal') });
+    }
+  }
+
+  /** Failures with a status of their own; the others read `failed: <code>`. */
+  private failure(code: string): string {
+    switch (code) {
+      case 'reauth_required':
+        return this.t('reauthenticate');
+      case 'consent_required':
+        return this.t('consentRequired');
+      case 'approval_required':
+        return this.t('approvalRequired');
+      case 'no_valid_emails':
+        return this.t('noValidEmails');
+      case 'removal_guard':
+        return this.t('removalGuard');
+      case 'sequence_timeout':
+        return this.t('sequenceTimeout');
+      case 'aborted':
+        return this.t('stopped');
+      default:
+        return this.t('failed', { code });
     }
   }
 

@@ -79,8 +79,8 @@ export function useSandboxRuntime(options: SandboxOptions, slot: SandboxSlot): v
 }
 
 /** Runtime settings for a test: its own data directory and fast retries. */
-export function testSettings(dataDir: string): Record<string, unknown> {
-  return { audienceExportDir: dataDir, audienceExportRetry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200, maxAttempts: 6 }, audienceExportThrottleWaitMs: 50 };
+export function testSettings(dataDir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { audienceExportDir: dataDir, audienceExportRetry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 200, maxAttempts: 6 }, audienceExportThrottleWaitMs: 50, ...extra };
 }
 
 /** A tab with a connection `conn`, an export `exp` wired to two probes, and a Catch node feeding a third. */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { sha256Hex } from '../../src/core/email';
 import type { ExportSummary } from '../../src/core/export-run';
 import { digestsToHex } from '../../src/core/wire-batch';
-import { PartsGatherer } from '../../src/core/parts-gatherer';
+import { partOf } from '../../src/core/sequences';
 import { readSegment } from '../../src/core/segment-reader';
 import type { Sandbox } from '../../src/sandbox';
 import { exportBaseSchema, SegmentInputSchema } from '../../src/nodes/config-schemas';
@@ -71,8 +71,8 @@ const payloadValue = fc.oneof({ weight: 3, arbitrary: fc.array(profile, { maxLen
 /** msg.parts: absent, garbage (never a valid part), or a whole one-part sequence. */
 const partsValue = fc.oneof(
   fc.constant(undefined),
-  fc.anything({ maxDepth: 2 }).filter((parts) => !PartsGatherer.isPart({ parts })),
-  fc.record({ id: fc.anything({ maxDepth: 1 }), index: fc.anything({ maxDepth: 1 }), count: fc.anything({ maxDepth: 1 }) }, { requiredKeys: [] }).filter((parts) => !PartsGatherer.isPart({ parts })),
+  fc.anything({ maxDepth: 2 }).filter((parts) => partOf({ parts }) === undefined),
+  fc.record({ id: fc.anything({ maxDepth: 1 }), index: fc.anything({ maxDepth: 1 }), count: fc.anything({ maxDepth: 1 }) }, { requiredKeys: [] }).filter((parts) => partOf({ parts }) === undefined),
   fc.constant('whole-sequence' as const),
 );
 const messageValue = fc.record(
@@ -95,7 +95,7 @@ function prepare(generated: typeof messageValue extends fc.Arbitrary<infer T> ? 
 }
 
 /** How often each branch was taken, so a property cannot pass by never reaching one. */
-const seen = { noSegment: 0, notArray: 0, counted: 0, withMembers: 0, parts: 0, real: 0, dry: 0, configOk: 0, configInvalid: 0 };
+const seen = { noSegment: 0, notArray: 0, counted: 0, withMembers: 0, refused: 0, parts: 0, real: 0, dry: 0, configOk: 0, configInvalid: 0 };
 
 function checkDryRunOutcome(outcome: Outcome, segmentOk: boolean, gathered: unknown, label: string): void {
   const { summary, error } = outcome;
@@ -118,6 +118,14 @@ function checkDryRunOutcome(outcome: Outcome, segmentOk: boolean, gathered: unkn
     return;
   }
   const read = readSegment(gathered, { emailField: 'email', encoding: 'sha256' });
+  if (read.profiles > 0 && read.invalid === read.profiles) {
+    // Profiles, and not one usable address: the guard refuses, in a dry run too.
+    assert.equal(summary.status, 'failed', label);
+    assert.equal(summary.error?.code, 'no_valid_emails', label);
+    assert.equal(error?.code, 'no_valid_emails', `Catch error for ${label}`);
+    seen.refused++;
+    return;
+  }
   assert.equal(summary.status, 'completed', `${label}: ${JSON.stringify(summary.error)}`);
   assert.equal(summary.dryRun, true);
   assert.deepEqual(
@@ -172,7 +180,8 @@ describe('property: export node in a Node-RED runtime under bad input', function
   });
 
   it('real runs with msg.dryRun of any type: a real export only unless msg.dryRun === true, and the audience equals the segment', async () => {
-    const { exporter, captured } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
+    // Random segments shrink at random: the removal guard is off here (its own tests are in test/nodes/safe-runs.test.ts).
+    const { exporter, captured } = await loadFlow(snapchatFlow(sandbox, { maxRemovalPercent: 100 }), snapchatCredentials());
     const realMessage = fc.record({
       payload: fc.array(profile, { maxLength: 25 }),
       segment: fc.constantFrom('Real A', 'Real B', { name: 'Real C', id: 7 }),
@@ -181,9 +190,14 @@ describe('property: export node in a Node-RED runtime under bad input', function
     await fc.assert(
       fc.asyncProperty(realMessage, async (generated) => {
         const label = fc.stringify(generated);
-        const members = digestsToHex([...readSegment(generated.payload, { emailField: 'email', encoding: 'sha256' }).members]);
+        const read = readSegment(generated.payload, { emailField: 'email', encoding: 'sha256' });
+        const members = digestsToHex([...read.members]);
         const { summary } = await outcomeOf(exporter as unknown as Exporter, captured, { ...generated }, label);
         assert.ok(summary, label);
+        if (read.profiles > 0 && read.invalid === read.profiles) {
+          assert.equal(summary.error?.code, 'no_valid_emails', label);
+          return;
+        }
         assert.equal(summary.status, 'completed', `${label}: ${JSON.stringify(summary.error)}`);
         assert.equal(summary.dryRun, generated.dryRun === true, label);
         seen[generated.dryRun === true ? 'dry' : 'real']++;
@@ -236,7 +250,7 @@ describe('property: export node in a Node-RED runtime under bad input', function
             assert.equal(error?.code, 'invalid_config', label);
           } else if (summary) {
             assert.ok(['completed', 'failed', 'skipped'].includes(summary.status), label);
-            if (summary.error) assert.ok(['invalid_input', 'segment_too_large'].includes(summary.error.code), `${label}: ${summary.error.code}`);
+            if (summary.error) assert.ok(['invalid_input', 'segment_too_large', 'no_valid_emails', 'removal_guard'].includes(summary.error.code), `${label}: ${summary.error.code}`);
           } else assert.equal(error?.code, 'invalid_config', label);
         }
       }),

@@ -1,6 +1,6 @@
 import { ExportError } from '../../core/errors';
 import { SingleFlight } from '../../core/single-flight';
-import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
+import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, CallContext, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
 import type { CriteoClient } from './client';
 
 export interface CriteoAudienceSettings {
@@ -44,14 +44,14 @@ export class CriteoAdapter implements PlatformAdapter {
     return resolving.run(key, () => this.findOrCreate(name));
   }
 
-  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch): Promise<BatchOutcome> {
+  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch, context: CallContext = {}): Promise<BatchOutcome> {
     if (action === 'replace') throw new ExportError('internal', 'Criteo replaces by wiping first; a replace batch is not expected');
-    const { valid, invalid } = await this.client.amendContactList(audience.id, action, identifiers);
+    const { valid, invalid } = await this.client.amendContactList(audience.id, action, identifiers, context.signal);
     return { accepted: valid, rejected: invalid };
   }
 
-  clearAudience(audience: AudienceRef): Promise<void> {
-    return this.client.wipeContactList(audience.id);
+  clearAudience(audience: AudienceRef, context: CallContext = {}): Promise<void> {
+    return this.client.wipeContactList(audience.id, context.signal);
   }
 
   async readAudience(audience: AudienceRef): Promise<AudienceSnapshot> {

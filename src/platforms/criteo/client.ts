@@ -4,7 +4,7 @@ import { ExportError } from '../../core/errors';
 import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, sendJson } from '../../core/http';
 import { streamJsonRows } from '../../core/json-body';
 import type { WireBatch } from '../../core/types';
-import type { RateLimiter } from '../../core/rate-limiter';
+import { type RateLimiter, takeTurn } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import {
@@ -72,18 +72,18 @@ export class CriteoClient {
   }
 
   /** Add or remove identifiers; answers Criteo's valid and invalid counts (never its samples: they are raw identifiers). */
-  async amendContactList(segmentId: string, operation: 'add' | 'remove', identifiers: WireBatch | readonly string[]): Promise<{ valid: number; invalid: number }> {
+  async amendContactList(segmentId: string, operation: 'add' | 'remove', identifiers: WireBatch | readonly string[], signal?: AbortSignal): Promise<{ valid: number; invalid: number }> {
     // Each identifier is written as a JSON string: hex from the engine's digests, or a plain address escaped.
     const head = `{"data":{"type":"ContactlistAmendment","attributes":{"operation":${JSON.stringify(operation)},"identifierType":"email","identifiers":[`;
-    const body = streamJsonRows(head, identifiers, '', '', ']}}}');
-    const response = await this.call('PATCH', `/audience-segments/${encodeURIComponent(segmentId)}/contact-list`, body, AmendmentResponseSchema);
+    const body = () => streamJsonRows(head, identifiers, '', '', ']}}}');
+    const response = await this.call('PATCH', `/audience-segments/${encodeURIComponent(segmentId)}/contact-list`, body, AmendmentResponseSchema, signal);
     const { nbValidIdentifiers, nbInvalidIdentifiers } = response.data.attributes;
     const invalid = nbInvalidIdentifiers ?? 0;
     return { valid: nbValidIdentifiers ?? identifiers.length - invalid, invalid };
   }
 
-  async wipeContactList(segmentId: string): Promise<void> {
-    await this.call('DELETE', `/audience-segments/${encodeURIComponent(segmentId)}/contact-list`, undefined, ErrorsEnvelopeSchema);
+  async wipeContactList(segmentId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('DELETE', `/audience-segments/${encodeURIComponent(segmentId)}/contact-list`, undefined, ErrorsEnvelopeSchema, signal);
   }
 
   async statistics(segmentId: string): Promise<{ identifiers?: number; matches?: number; matchRate?: number }> {
@@ -92,10 +92,11 @@ export class CriteoClient {
     return { identifiers: numberOfIdentifiers ?? undefined, matches: numberOfMatches ?? undefined, matchRate: matchRate ?? undefined };
   }
 
-  private async call<S extends z.ZodType>(method: Method, path: string, body: JsonBody | undefined, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(method: Method, path: string, body: JsonBody | (() => JsonBody) | undefined, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
     const token = await this.options.token();
-    await this.options.limiter.take();
-    const response = await sendJson(this.options.http, { method, url: `${this.base}${path}`, body, headers: { Authorization: `Bearer ${token.value}` } });
+    await takeTurn(this.options.limiter, signal);
+    const payload = typeof body === 'function' ? body() : body;
+    const response = await sendJson(this.options.http, { method, url: `${this.base}${path}`, body: payload, headers: { Authorization: `Bearer ${token.value}` } });
     const json = parseJson(response.data);
     if (response.status < 200 || response.status >= 300) throw this.statusError(response, json, token.generation);
     const parsed = schema.safeParse(json);

@@ -1,6 +1,6 @@
 import { wholeBatch } from '../../core/wire-batch';
 import { SingleFlight } from '../../core/single-flight';
-import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
+import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, CallContext, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
 import type { AccountHeaders, MicrosoftAdsClient } from './client';
 
 export interface MicrosoftAdsAudienceSettings {
@@ -51,8 +51,8 @@ export class MicrosoftAdsAdapter implements PlatformAdapter {
     return resolving.run(key, () => this.findOrCreate(target.segmentName));
   }
 
-  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch): Promise<BatchOutcome> {
-    const rejected = await this.client.apply(this.account, { audienceId: audience.id, action: APPLY_ACTION[action], items: wholeBatch(identifiers), acceptTerms: this.settings.acceptTerms });
+  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch, context: CallContext = {}): Promise<BatchOutcome> {
+    const rejected = await this.client.apply(this.account, { audienceId: audience.id, action: APPLY_ACTION[action], items: wholeBatch(identifiers), acceptTerms: this.settings.acceptTerms }, context.signal);
     return { accepted: identifiers.length - rejected, rejected };
   }
 

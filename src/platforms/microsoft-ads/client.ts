@@ -2,6 +2,7 @@ import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import { ExportError, type ErrorCode } from '../../core/errors';
 import { errorCodeForStatus, joinUrl, parseJsonKeepingBigIds, sendJson } from '../../core/http';
+import { takeTurn } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import {
@@ -84,7 +85,7 @@ export class MicrosoftAdsClient {
   }
 
   /** One ApplyCustomerListUserData call; answers how many items Microsoft refused (PartialErrors by Index). */
-  async apply(account: AccountHeaders, request: ApplyRequest): Promise<number> {
+  async apply(account: AccountHeaders, request: ApplyRequest, signal?: AbortSignal): Promise<number> {
     const data = {
       ...(request.acceptTerms ? { AcceptCustomerMatchTerm: true } : {}),
       ActionType: request.action,
@@ -92,14 +93,15 @@ export class MicrosoftAdsClient {
       CustomerListItemSubType: 'Email',
       CustomerListItems: request.items,
     };
-    const response = await this.call(account, 'POST', '/CustomerListUserData/Apply', JSON.stringify({ CustomerListUserData: data }), ApplyResponseSchema);
+    const response = await this.call(account, 'POST', '/CustomerListUserData/Apply', JSON.stringify({ CustomerListUserData: data }), ApplyResponseSchema, signal);
     const fatal = response.PartialErrors.find((e) => isFatalCode(e.Code));
     if (fatal) throw codeError(fatal.Code, fatal.ErrorCode, 'Microsoft refused the customer list data', undefined);
     return rejectedItems(response.PartialErrors, request.items.length);
   }
 
-  private async call<S extends z.ZodType>(account: AccountHeaders, method: 'POST' | 'PUT' | 'DELETE', path: string, body: string, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(account: AccountHeaders, method: 'POST' | 'PUT' | 'DELETE', path: string, body: string, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
     const token = await this.options.token();
+    await takeTurn(undefined, signal);
     const response = await sendJson(this.options.http, {
       method,
       url: `${this.base}${path}`,

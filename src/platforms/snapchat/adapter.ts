@@ -1,6 +1,6 @@
 import { ExportError } from '../../core/errors';
 import { SingleFlight } from '../../core/single-flight';
-import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
+import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, CallContext, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
 import type { SnapchatClient } from './client';
 
 export interface SnapchatAudienceSettings {
@@ -46,14 +46,14 @@ export class SnapchatAdapter implements PlatformAdapter {
     return resolving.run(key, () => this.findOrCreate(target.segmentName));
   }
 
-  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch): Promise<BatchOutcome> {
+  async sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch, context: CallContext = {}): Promise<BatchOutcome> {
     if (action === 'replace') throw new ExportError('internal', 'Snapchat replaces by clearing first; a replace batch is not expected');
-    const accepted = Math.min(identifiers.length, await this.client.changeUsers(audience.id, action, identifiers));
+    const accepted = Math.min(identifiers.length, await this.client.changeUsers(audience.id, action, identifiers, context.signal));
     return { accepted, rejected: identifiers.length - accepted };
   }
 
-  clearAudience(audience: AudienceRef): Promise<void> {
-    return this.client.removeAllUsers(audience.id);
+  clearAudience(audience: AudienceRef, context: CallContext = {}): Promise<void> {
+    return this.client.removeAllUsers(audience.id, context.signal);
   }
 
   async readAudience(audience: AudienceRef): Promise<AudienceSnapshot> {

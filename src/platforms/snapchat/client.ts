@@ -4,7 +4,7 @@ import { ExportError } from '../../core/errors';
 import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, retryAfterMs, sendJson } from '../../core/http';
 import { type StreamedBody, streamJsonRows } from '../../core/json-body';
 import type { WireBatch } from '../../core/types';
-import type { RateLimiter } from '../../core/rate-limiter';
+import { type RateLimiter, takeTurn } from '../../core/rate-limiter';
 import { redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import { ErrorEnvelopeSchema, isSuccess, MeEnvelopeSchema, type Segment, type SegmentsEnvelope, SegmentsEnvelopeSchema, UsersEnvelopeSchema } from './schemas';
@@ -59,26 +59,29 @@ export class SnapchatClient {
   }
 
   /** Add (POST) or remove (DELETE) hashed emails; answers how many rows Snapchat took. */
-  async changeUsers(segmentId: string, change: 'add' | 'remove', hashes: WireBatch | readonly string[]): Promise<number> {
+  async changeUsers(segmentId: string, change: 'add' | 'remove', hashes: WireBatch | readonly string[], signal?: AbortSignal): Promise<number> {
     const envelope = await this.call(
       change === 'add' ? 'POST' : 'DELETE',
       `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/users`,
-      usersBody(hashes),
+      // Made lazily: the body streams from the batch only once the request may go.
+      () => usersBody(hashes),
       UsersEnvelopeSchema,
+      signal,
     );
     const item = envelope.users[0];
     if (item && !isSuccess(item.sub_request_status)) throw subRequestError(item.sub_request_error_reason);
     return item?.user?.number_uploaded_users ?? hashes.length;
   }
 
-  async removeAllUsers(segmentId: string): Promise<void> {
-    await this.call('DELETE', `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/all_users`, undefined, SegmentsEnvelopeSchema);
+  async removeAllUsers(segmentId: string, signal?: AbortSignal): Promise<void> {
+    await this.call('DELETE', `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/all_users`, undefined, SegmentsEnvelopeSchema, signal);
   }
 
-  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: JsonBody | undefined, schema: S): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: JsonBody | (() => JsonBody) | undefined, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
     const token = await this.options.token();
-    await this.options.limiter.take();
-    const response = await sendJson(this.options.http, { method, url, body, headers: { Authorization: `Bearer ${token.value}` } });
+    await takeTurn(this.options.limiter, signal);
+    const payload = typeof body === 'function' ? body() : body;
+    const response = await sendJson(this.options.http, { method, url, body: payload, headers: { Authorization: `Bearer ${token.value}` } });
     const json = parseJson(response.data);
     if (response.status < 200 || response.status >= 300) throw statusError(response.status, json, response.headers['retry-after'], token.generation);
     const parsed = schema.safeParse(json);
