@@ -24,6 +24,8 @@ Options:
   --rotate-refresh-tokens  each refresh returns a new refresh token and invalidates the old one
   --retry-after            send Retry-After on 429 answers
   --status-case <case>     upper (default) or lower request_status words
+  --hostile                hostile mode: every error answer echoes the request's secrets and carries HTML
+  --hostile-names          audience names in listings and creations come back as HTML
   --quiet                  no request log
   --help                   show this help
 `;
@@ -41,6 +43,8 @@ function main(): void {
         'rotate-refresh-tokens': { type: 'boolean', default: false },
         'retry-after': { type: 'boolean', default: false },
         'status-case': { type: 'string', default: 'upper' },
+        hostile: { type: 'boolean', default: false },
+        'hostile-names': { type: 'boolean', default: false },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -65,6 +69,8 @@ function main(): void {
     rotateRefreshTokens: values['rotate-refresh-tokens'],
     retryAfterOn429: values['retry-after'],
     statusCase,
+    hostile: values.hostile,
+    hostileNames: values['hostile-names'],
     log: values.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   };
 
@@ -99,8 +105,9 @@ function main(): void {
           `  customer id        ${MICROSOFT_ADS_SANDBOX.customerId}`,
           `  account id         ${MICROSOFT_ADS_SANDBOX.accountId}`,
           '',
-          `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/snapchat/segments, /_sandbox/criteo/segments, /_sandbox/microsoft-ads/audiences, POST /_sandbox/reset`,
+          `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/hostile, /_sandbox/snapchat/segments, /_sandbox/criteo/segments, /_sandbox/microsoft-ads/audiences, POST /_sandbox/reset`,
           '',
+          ...hostileLines(sandbox.getHostile()),
         ].join('\n'),
       );
       const stop = (): void => {
@@ -114,6 +121,13 @@ function main(): void {
     },
     (err: unknown) => fail(err instanceof Error ? err.message : String(err)),
   );
+}
+
+function hostileLines(hostile: { on: boolean; names: boolean }): string[] {
+  const lines: string[] = [];
+  if (hostile.on) lines.push('HOSTILE MODE: error answers echo request secrets and HTML (POST /_sandbox/hostile {"on":false} to stop)', '');
+  if (hostile.names) lines.push('HOSTILE NAMES: audience names come back as HTML', '');
+  return lines;
 }
 
 function integer(flag: string, value: string): number {

@@ -1,9 +1,10 @@
 /**
- * Platform-neutral control endpoints under /_sandbox/ (health, faults, reset, request log) for
+ * Platform-neutral control endpoints under /_sandbox/ (health, faults, hostile mode, reset, request log) for
  * processes that do not hold the Sandbox object. Never faulted, never recorded.
  */
 import { z } from 'zod';
 import type { FaultInjector } from './faults';
+import type { HostileMode } from './hostile';
 import type { Recorder } from './recorder';
 import { json, parseJson } from './reply';
 import type { Reply, RequestContext, Router } from './router';
@@ -33,9 +34,12 @@ const failNextBody = z
   })
   .strict();
 
+const hostileBody = z.object({ on: z.boolean(), names: z.boolean().optional() }).strict();
+
 export interface ControlDeps {
   readonly faults: FaultInjector;
   readonly recorder: Recorder;
+  readonly hostile: HostileMode;
   readonly platforms: ReadonlyArray<string>;
   readonly reset: () => void;
 }
@@ -62,6 +66,14 @@ export function registerSandboxControl(router: Router, deps: ControlDeps): void 
     if (!parsed.ok) return parsed.reply;
     deps.faults.failNext(parsed.value);
     return json(200, { queued: parsed.value });
+  });
+  control('GET', '/hostile', () => json(200, deps.hostile.get()));
+  // {"on": boolean, "names"?: boolean}: the whole state, `names` left out = off.
+  control('POST', '/hostile', (ctx) => {
+    const parsed = parseBody(ctx, hostileBody);
+    if (!parsed.ok) return parsed.reply;
+    deps.hostile.set(parsed.value);
+    return json(200, deps.hostile.get());
   });
   control('POST', '/reset', () => {
     deps.reset();

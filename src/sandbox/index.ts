@@ -6,6 +6,7 @@
  */
 import { registerSandboxControl } from './control';
 import { FaultInjector, type FaultControls } from './faults';
+import { HostileMode, type HostileSettings } from './hostile';
 import { resolveOptions, type SandboxOptions } from './options';
 import type { SandboxPlatform } from './platform';
 import { Recorder, type RequestRecorder } from './recorder';
@@ -16,6 +17,8 @@ import { registerCriteo, type CriteoSandbox } from './criteo';
 import { registerMicrosoftAds, type MicrosoftAdsSandbox } from './microsoft-ads';
 
 export type { SandboxOptions } from './options';
+export type { HostileSettings } from './hostile';
+export { HOSTILE_IMG, HOSTILE_SCRIPT } from './hostile';
 export type { FaultControls, FaultSettings, FailNextSpec, InjectedCounts } from './faults';
 export type { RecordedRequest, RecorderFilter, RequestRecorder } from './recorder';
 export type { SnapchatCalls, SnapchatSandbox, SnapSegmentRecord } from './snapchat';
@@ -33,7 +36,13 @@ export interface Sandbox {
   readonly criteo: CriteoSandbox;
   readonly microsoftAds: MicrosoftAdsSandbox;
   readonly recorder: RequestRecorder;
-  /** Back to the fixtures: every platform's state, tokens and rate limits, the faults and the recorder. */
+  /**
+   * Hostile mode (hostile.ts): `on` — error answers echo the request's secrets and carry HTML; `names` —
+   * audience names come back as HTML. Sets the whole state (`names` left out = off).
+   */
+  setHostile(settings: { on: boolean; names?: boolean }): void;
+  getHostile(): Readonly<HostileSettings>;
+  /** Back to the fixtures: every platform's state, tokens and rate limits, the faults, the recorder and hostile mode (to the options'). */
   reset(): void;
   /** Closes the server and all sockets (keep-alive ones too). */
   close(): Promise<void>;
@@ -53,15 +62,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     microsoftAds.api.expireAccessTokens();
   });
   const platforms: ReadonlyArray<SandboxPlatform<unknown>> = [snapchat, criteo, microsoftAds];
+  const hostile = new HostileMode({ on: resolved.hostile, names: resolved.hostileNames });
 
   const reset = (): void => {
     for (const platform of platforms) platform.reset();
     faults.reset();
     recorder.clear();
+    hostile.reset();
   };
-  registerSandboxControl(router, { faults, recorder, platforms: platforms.map((p) => p.name), reset });
+  registerSandboxControl(router, { faults, recorder, hostile, platforms: platforms.map((p) => p.name), reset });
 
-  const server = await startServer({ router, faults, recorder, options: resolved });
+  const server = await startServer({ router, faults, recorder, hostile, options: resolved });
   return {
     url: server.url,
     faults,
@@ -69,6 +80,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     criteo: criteo.api,
     microsoftAds: microsoftAds.api,
     recorder,
+    setHostile: (settings) => hostile.set(settings),
+    getHostile: () => hostile.get(),
     reset,
     close: () => server.close(),
   };

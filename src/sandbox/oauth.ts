@@ -4,6 +4,9 @@
  * it in their own endpoint paths and response shapes (Snapchat, later Microsoft and Criteo).
  */
 import { randomBytes } from 'node:crypto';
+import { hostileText } from './hostile';
+import { json } from './reply';
+import type { Reply } from './router';
 
 export interface TokenSubject {
   readonly clientId: string;
@@ -156,6 +159,11 @@ export function readClientCredentials(form: URLSearchParams, authorization: stri
   const clientSecret = form.get('client_secret') ?? undefined;
   if (formId === undefined || clientSecret === undefined) return { error: 'Client authentication is missing' };
   return { clientId: formId, clientSecret };
+}
+
+/** RFC 6749 §5.2 `{error, error_description}`, never cached (Snapchat and Criteo; Microsoft has its own AAD body). */
+export function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Reply {
+  return json(status, { error: hostileText(error), error_description: hostileText(description) }, { 'cache-control': 'no-store', ...headers });
 }
 
 /** True when the request body is x-www-form-urlencoded (what every token endpoint here takes). */

@@ -19,6 +19,10 @@ export interface SandboxOptions {
   retryAfterOn429?: boolean;
   /** Keep request bodies in the recorder (default false; memory). */
   recordBodies?: boolean;
+  /** Hostile mode (hostile.ts): error answers echo the request's secrets and carry HTML (default false). */
+  hostile?: boolean;
+  /** Audience names in listings and creations come back as HTML (default false). */
+  hostileNames?: boolean;
   /** One line a request (method path status ms); never bodies, tokens or auth headers. */
   log?: (line: string) => void;
 }
@@ -41,6 +45,8 @@ export function resolveOptions(options: SandboxOptions): ResolvedSandboxOptions 
     statusCase: options.statusCase ?? 'upper',
     retryAfterOn429: options.retryAfterOn429 ?? false,
     recordBodies: options.recordBodies ?? false,
+    hostile: options.hostile ?? false,
+    hostileNames: options.hostileNames ?? false,
     log: options.log,
   };
   if (!Number.isInteger(resolved.port) || resolved.port < 0 || resolved.port > 65535) throw new RangeError('port must be 0..65535');

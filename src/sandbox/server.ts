@@ -7,10 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FaultDecision, FaultInjector } from './faults';
+import { hostileText, type HostileMode } from './hostile';
 import type { ResolvedSandboxOptions } from './options';
 import type { Recorder } from './recorder';
 import { json, text } from './reply';
-import type { FaultReplies, Reply, RequestContext, RouteKind, Router } from './router';
+import type { FaultReplies, Reply, RequestContext, RouteKind, RouteMatch, Router } from './router';
 
 /** 100,000 hashes come to about 7 MB of JSON; leave plenty of room, refuse the absurd. */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -19,6 +20,7 @@ export interface ServerDeps {
   readonly router: Router;
   readonly faults: FaultInjector;
   readonly recorder: Recorder;
+  readonly hostile: HostileMode;
   readonly options: ResolvedSandboxOptions;
 }
 
@@ -30,7 +32,7 @@ export interface RunningServer {
 /** Used when a route names no platform wording (control routes never fault). */
 const GENERIC_FAULTS: FaultReplies = {
   faultReply: (status, retryAfterSeconds) =>
-    json(status, { error: 'injected_fault', status }, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }),
+    json(status, { error: hostileText('injected_fault'), status }, retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }),
 };
 
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
@@ -66,7 +68,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 async function handle(deps: ServerDeps, closing: AbortSignal, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { router, faults, recorder, options } = deps;
+  const { router, recorder, options } = deps;
   const at = Date.now();
   const started = performance.now();
   const method = (req.method ?? 'GET').toUpperCase();
@@ -90,11 +92,30 @@ async function handle(deps: ServerDeps, closing: AbortSignal, req: IncomingMessa
   if (!read) return; // the client went away mid-body
   bodyBytes = read.bytes;
   if (recorder.recordBodies && kind === 'api') recordedBody = read.body.toString('utf8');
-  if (read.tooLarge) return send(res, json(413, { error: 'payload_too_large', max_bytes: MAX_BODY_BYTES }));
+  // Everything that answers runs in the request's hostile scope (control routes: never hostile).
+  const echo = kind === 'control' ? undefined : { rawUrl, headers: req.headers, body: read.body };
+  return deps.hostile.run(echo, () => respond(deps, closing, req, res, { method, rawUrl, q, pathname, kind, match, read }));
+}
+
+interface Arrived {
+  readonly method: string;
+  readonly rawUrl: string;
+  /** Index of '?' in rawUrl, or -1. */
+  readonly q: number;
+  readonly pathname: string;
+  readonly kind: RouteKind;
+  readonly match: RouteMatch;
+  readonly read: ReadResult;
+}
+
+async function respond(deps: ServerDeps, closing: AbortSignal, req: IncomingMessage, res: ServerResponse, arrived: Arrived): Promise<void> {
+  const { faults, options } = deps;
+  const { method, rawUrl, q, pathname, kind, match, read } = arrived;
+  if (read.tooLarge) return send(res, json(413, { error: hostileText('payload_too_large'), max_bytes: MAX_BODY_BYTES }));
 
   if (!match.found) {
-    if (match.allowed.length > 0) return send(res, json(405, { error: 'method_not_allowed' }, { allow: match.allowed.join(', ') }));
-    return send(res, json(404, { error: 'not_found', path: pathname }));
+    if (match.allowed.length > 0) return send(res, json(405, { error: hostileText('method_not_allowed') }, { allow: match.allowed.join(', ') }));
+    return send(res, json(404, { error: hostileText('not_found'), path: hostileText(pathname) }));
   }
   const route = match.route;
 

@@ -5,6 +5,7 @@
  * the audience operations' own errors also carry an empty `warnings`, as their 200s do.
  */
 import { randomBytes } from 'node:crypto';
+import { hostileText } from '../hostile';
 import { json } from '../reply';
 import type { FaultReplies, Reply } from '../router';
 
@@ -12,7 +13,8 @@ export type ProblemType = 'access-control' | 'authentication' | 'authorization' 
 
 export interface Problem {
   readonly traceId: string;
-  readonly type: ProblemType;
+  /** A ProblemType — followed by the echo in hostile mode. */
+  readonly type: string;
   readonly code: string;
   readonly instance: string;
   readonly title: string;
@@ -23,8 +25,10 @@ export function traceId(): string {
   return randomBytes(16).toString('hex');
 }
 
+/** Every problem of every answer (errors and warnings) is built here, so each text passes through hostileText once. */
 export function problem(type: ProblemType, code: string, instance: string, title: string, detail?: string): Problem {
-  return detail === undefined ? { traceId: traceId(), type, code, instance, title } : { traceId: traceId(), type, code, instance, title, detail };
+  const p = { traceId: hostileText(traceId()), type: hostileText(type), code: hostileText(code), instance: hostileText(instance), title: hostileText(title) };
+  return detail === undefined ? p : { ...p, detail: hostileText(detail) };
 }
 
 /** `{errors:[…]}` — gateway-level failures. */

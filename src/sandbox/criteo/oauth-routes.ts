@@ -4,7 +4,8 @@
  * authorization-code flow. Token errors use RFC 6749's `{error, error_description}` (OAuthErrorModel);
  * the exact `error` strings are undocumented (§8.7).
  */
-import { isFormBody, readClientCredentials } from '../oauth';
+import { isFormBody, oauthError, readClientCredentials } from '../oauth';
+import { hostileText } from '../hostile';
 import { consentPage, errorPage, isHttpUrl, withParams } from '../authorize-page';
 import { json, redirect } from '../reply';
 import type { Handler, Reply, RequestContext, Router } from '../router';
@@ -17,10 +18,6 @@ export function registerOAuthRoutes(router: Router, criteo: CriteoContext, error
   router.add({ method: 'POST', pattern: CRITEO_SANDBOX.paths.token, kind: 'auth', errors, handler: tokenEndpoint(criteo) });
   router.add({ method: 'GET', pattern: CRITEO_SANDBOX.paths.authorize, kind: 'auth', errors, handler: authorizePage });
   router.add({ method: 'POST', pattern: CRITEO_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentDecision(criteo) });
-}
-
-function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Reply {
-  return json(status, { error, error_description: description }, { 'cache-control': 'no-store', ...headers });
 }
 
 function tokenEndpoint(criteo: CriteoContext): Handler {
@@ -110,7 +107,7 @@ function consentDecision(criteo: CriteoContext): Handler {
 }
 
 function redirectError(request: AuthorizeRequest, error: string): Reply {
-  return redirect(withParams(request.redirectUri, { error, state: request.state }));
+  return redirect(withParams(request.redirectUri, { error: hostileText(error), state: request.state }));
 }
 
 

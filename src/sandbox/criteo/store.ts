@@ -2,6 +2,7 @@
  * In-memory Criteo state: advertisers (whose portfolio they are in) and audience segments with their
  * contact-list members. Reads are deterministic — amendments apply at once — so tests can assert on them.
  */
+import { hostileName } from '../hostile';
 
 /** Segment types of the create/search API; only ContactList has a contact list. */
 export type CriteoSegmentType = 'ContactList' | 'Retargeting' | 'InMarket' | 'Location' | 'Lookalike' | 'Prospecting';
@@ -151,7 +152,7 @@ export function toRecord(s: Segment): CriteoSegmentRecord {
   return { id: s.id, name: s.name, advertiserId: s.advertiserId, type: s.type, description: s.description, createdAt: s.createdAt, updatedAt: s.updatedAt };
 }
 
-/** The AudienceSegment resource of create and search answers (reference §4). */
+/** The AudienceSegment resource of create and search answers (reference §4); the name is hostile when hostile names are on. */
 export function toResource(s: Segment): Record<string, unknown> {
   const configKey = Object.keys(SEGMENT_CONFIG_KEYS).find((k) => SEGMENT_CONFIG_KEYS[k] === s.type) ?? 'contactList';
   return {
@@ -159,7 +160,7 @@ export function toResource(s: Segment): Record<string, unknown> {
     type: 'AudienceSegment',
     attributes: {
       advertiserId: s.advertiserId,
-      name: s.name,
+      name: hostileName(s.name),
       description: s.description,
       type: s.type,
       createdAt: s.createdAt,

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isFormBody, readClientCredentials, type GrantResult } from '../oauth';
+import { hostileText } from '../hostile';
 import { consentPage, errorPage, isHttpUrl, withParams } from '../authorize-page';
 import { escapeHtml, json, redirect } from '../reply';
 import type { FaultReplies, Handler, Reply, RequestContext, Router } from '../router';
@@ -40,13 +41,13 @@ export function aadError(status: number, error: string, aadsts: number, descript
   return json(
     status,
     {
-      error,
-      error_description: `AADSTS${aadsts}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`,
+      error: hostileText(error),
+      error_description: hostileText(`AADSTS${aadsts}: ${description} Trace ID: ${traceId} Correlation ID: ${correlationId} Timestamp: ${timestamp}`),
       error_codes: [aadsts],
-      timestamp,
-      trace_id: traceId,
-      correlation_id: correlationId,
-      error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+      timestamp: hostileText(timestamp),
+      trace_id: hostileText(traceId),
+      correlation_id: hostileText(correlationId),
+      error_uri: hostileText(`https://login.microsoftonline.com/error?code=${aadsts}`),
     },
     { 'cache-control': 'no-store', 'x-ms-request-id': traceId, ...headers },
   );
@@ -201,7 +202,7 @@ function consentDecision(ms: MsContext): Handler {
 }
 
 function redirectError(request: AuthorizeRequest, error: string, description: string): Reply {
-  return redirect(withParams(request.redirectUri, { error, error_description: description, state: request.state }));
+  return redirect(withParams(request.redirectUri, { error: hostileText(error), error_description: hostileText(description), state: request.state }));
 }
 
 /** Microsoft's own wording for an authorize request it cannot redirect back. */

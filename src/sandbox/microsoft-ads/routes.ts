@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TokenSubject } from '../oauth';
+import { hostileName } from '../hostile';
 import { parseJson } from '../reply';
 import type { Handler, Reply, RequestContext, Router } from '../router';
 import type { ApplyAction, MicrosoftAdsCalls, MsContext } from './context';
@@ -154,7 +155,7 @@ function audienceJson(ms: MsContext, a: Audience): Record<string, unknown> {
     ForwardCompatibilityMap: null,
     Id: ms.wire.id(a.id),
     MembershipDuration: a.membershipDuration,
-    Name: a.name,
+    Name: hostileName(a.name),
     ParentId: ms.wire.id(a.parentId),
     Scope: a.scope,
     SearchSize: size,
@@ -180,7 +181,7 @@ function addAudiences(ms: MsContext, ctx: RequestContext, call: Call): Reply {
       errors.push(ms.wire.batchError(result, index));
     }
   });
-  return ms.wire.json(200, { AudienceIds: ids, PartialErrors: errors }, call.trackingId);
+  return ms.wire.partial({ AudienceIds: ids }, errors, call.trackingId);
 }
 
 /** The new audience's id, or the error for its slot. */
@@ -247,7 +248,7 @@ function queryByIds(ms: MsContext, ctx: RequestContext, call: Call): Reply {
   if (rawIds === undefined || rawIds === null || (Array.isArray(rawIds) && rawIds.length === 0)) {
     // Null or empty: every customer- and account-scoped audience visible from the CustomerAccountId account.
     const audiences = wantsCustomerLists ? ms.store.visibleFrom(call.account.id) : [];
-    return ms.wire.json(200, { Audiences: audiences.map((a) => audienceJson(ms, a)), PartialErrors: [] }, call.trackingId);
+    return ms.wire.partial({ Audiences: audiences.map((a) => audienceJson(ms, a)) }, [], call.trackingId);
   }
   if (!Array.isArray(rawIds)) return fault(ms, call, MS_ERROR.nullRequest);
   if (rawIds.length > MAX_AUDIENCE_IDS_PER_CALL) return fault(ms, call, MS_ERROR.audienceIdsExceedsLimit);
@@ -262,7 +263,7 @@ function queryByIds(ms: MsContext, ctx: RequestContext, call: Call): Reply {
       errors.push(ms.wire.batchError(MS_ERROR.invalidAudienceId, index));
     }
   });
-  return ms.wire.json(200, { Audiences: audiences, PartialErrors: errors }, call.trackingId);
+  return ms.wire.partial({ Audiences: audiences }, errors, call.trackingId);
 }
 
 function updateAudiences(ms: MsContext, ctx: RequestContext, call: Call): Reply {
@@ -276,7 +277,7 @@ function updateAudiences(ms: MsContext, ctx: RequestContext, call: Call): Reply 
     const error = updateOne(ms, call, item);
     if (error) errors.push(ms.wire.batchError(error, index));
   });
-  return ms.wire.json(200, { PartialErrors: errors }, call.trackingId);
+  return ms.wire.partial({}, errors, call.trackingId);
 }
 
 /** Validates the whole item before changing anything; undefined when it was applied. */
@@ -320,7 +321,7 @@ function deleteAudiences(ms: MsContext, ctx: RequestContext, call: Call): Reply 
     if (!audience || !ms.store.isVisibleFrom(audience, call.account.id)) errors.push(ms.wire.batchError(MS_ERROR.invalidAudienceId, index));
     else ms.store.delete(audience.id);
   });
-  return ms.wire.json(200, { PartialErrors: errors }, call.trackingId);
+  return ms.wire.partial({}, errors, call.trackingId);
 }
 
 const ACTIONS: ReadonlySet<string> = new Set<ApplyAction>(['Add', 'Remove', 'Replace']);
@@ -360,7 +361,7 @@ function applyUserData(ms: MsContext, ctx: RequestContext, call: Call): Reply {
     else errors.push(ms.wire.batchError(MS_ERROR.emailMustBeHashed, i)); // never echo the value
   }
   ms.store.apply(audience.id, action as ApplyAction, valid);
-  return ms.wire.json(200, { PartialErrors: errors }, call.trackingId);
+  return ms.wire.partial({}, errors, call.trackingId);
 }
 
 export function isLowerHex64(value: unknown): value is string {

@@ -3,8 +3,11 @@
  * authentication/throttling, ApiFaultDetail for operation errors), BatchError for per-item PartialErrors,
  * the TrackingId header on every answer, and the two open-question switches that change how numbers are
  * written: int64 ids as bare JSON numbers instead of strings, and error Codes as strings instead of numbers.
+ * Every text of an error (TrackingId in body and header included) passes through hostile.ts; Code and
+ * Index stay numbers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { hostileHeader, hostileText } from '../hostile';
 import { text } from '../reply';
 import type { FaultReplies, Reply } from '../router';
 
@@ -101,17 +104,22 @@ export class MsWire {
     return { status, headers: { 'content-type': 'application/json; charset=utf-8', TrackingId: trackingId, ...headers }, body };
   }
 
+  /** HTTP 200 with `PartialErrors` after `value`'s fields; with any error the answer is an error answer (TrackingId header). */
+  partial(value: Record<string, unknown>, errors: ReadonlyArray<unknown>, trackingId: string): Reply {
+    return this.json(200, { ...value, PartialErrors: errors }, errors.length > 0 ? hostileHeader(trackingId) : trackingId);
+  }
+
   /** A BatchError (reference §4) for PartialErrors; `Index` is zero-based into the request's array. */
   batchError(error: MsError, index: number): Record<string, unknown> {
     return {
       Code: this.code(error.code),
-      Details: null,
-      ErrorCode: error.errorCode,
-      FieldPath: null,
+      Details: hostileText(null),
+      ErrorCode: hostileText(error.errorCode),
+      FieldPath: hostileText(null),
       ForwardCompatibilityMap: null,
       Index: index,
-      Message: error.message,
-      Type: 'BatchError',
+      Message: hostileText(error.message),
+      Type: hostileText('BatchError'),
     };
   }
 
@@ -120,11 +128,11 @@ export class MsWire {
     return this.json(
       status,
       {
-        TrackingId: trackingId,
-        Type: 'AdApiFaultDetail',
-        Errors: [{ Code: this.code(error.code), Detail: null, ErrorCode: error.errorCode, Message: error.message }],
+        TrackingId: hostileText(trackingId),
+        Type: hostileText('AdApiFaultDetail'),
+        Errors: [{ Code: this.code(error.code), Detail: hostileText(null), ErrorCode: hostileText(error.errorCode), Message: hostileText(error.message) }],
       },
-      trackingId,
+      hostileHeader(trackingId),
       headers,
     );
   }
@@ -134,12 +142,12 @@ export class MsWire {
     return this.json(
       status,
       {
-        TrackingId: trackingId,
-        Type: 'ApiFaultDetail',
+        TrackingId: hostileText(trackingId),
+        Type: hostileText('ApiFaultDetail'),
         BatchErrors: [],
-        OperationErrors: [{ Code: this.code(error.code), Details: null, ErrorCode: error.errorCode, Message: error.message }],
+        OperationErrors: [{ Code: this.code(error.code), Details: hostileText(null), ErrorCode: hostileText(error.errorCode), Message: hostileText(error.message) }],
       },
-      trackingId,
+      hostileHeader(trackingId),
       headers,
     );
   }
@@ -157,8 +165,9 @@ export class MsWire {
       if (status === 401) return this.adApiFault(401, MS_ERROR.tokenExpired, trackingId, headers);
       if (status === 403) return this.operationFault(403, MS_ERROR.userNotAuthorized, trackingId, headers);
       if (status === 502 || status === 503 || status === 504) {
-        const reply = text(status, `<html><head><title>${status} Service Unavailable</title></head><body><h1>Service Unavailable</h1></body></html>`, headers);
-        return { ...reply, headers: { ...reply.headers, 'content-type': 'text/html; charset=utf-8', TrackingId: trackingId } };
+        const page = `<html><head><title>${status} Service Unavailable</title></head><body><h1>${hostileText('Service Unavailable')}</h1></body></html>`;
+        const reply = text(status, page, headers);
+        return { ...reply, headers: { ...reply.headers, 'content-type': 'text/html; charset=utf-8', TrackingId: hostileHeader(trackingId) } };
       }
       if (status >= 500) return this.adApiFault(status, MS_ERROR.internal, trackingId, headers);
       return this.operationFault(status, MS_ERROR.internal, trackingId, headers);

@@ -28,6 +28,8 @@ export interface SnapContext {
   /** Reference §6: an access token averages 10 requests/s, the app 20 requests/s. */
   readonly perToken: KeyedBuckets;
   readonly perApp: KeyedBuckets;
+  /** One-shot behaviours: how many segment/users writes answer 200 with failed sub-requests. */
+  readonly pending: { subRequestErrors: number };
   readonly calls: SnapchatCalls;
 }
 
@@ -54,6 +56,7 @@ export function createSnapContext(options: ResolvedSandboxOptions): SnapContext 
     envelope: new SnapEnvelope(options.statusCase),
     perToken: new KeyedBuckets({ ratePerSecond: 10, burst: 10 }),
     perApp: new KeyedBuckets({ ratePerSecond: 20, burst: 20 }),
+    pending: { subRequestErrors: 0 },
     calls: zeroCalls(),
   };
 }

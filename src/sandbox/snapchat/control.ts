@@ -2,7 +2,7 @@
  * /_sandbox/snapchat/* — for other processes (demo, fault suites) that cannot reach the in-process API.
  * Segment listings carry member counts only; the member list has its own route (tests).
  */
-import { json } from '../reply';
+import { json, parseJson } from '../reply';
 import type { Handler, Router } from '../router';
 import { registerTokenControls } from '../token-controls';
 import { FIXTURE_SUBJECT, type SnapContext } from './context';
@@ -23,5 +23,14 @@ export function registerControlRoutes(router: Router, snap: SnapContext): void {
     return json(200, { id: segment.id, count: segment.members.size, members: [...segment.members] });
   });
   control('GET', '/calls', () => json(200, snap.calls));
+  // {"count"?: n}: the next n segment/users writes answer 200 with failed sub-requests (failNextSubRequests).
+  control('POST', '/sub-request-errors', (ctx) => {
+    const body = ctx.body.length ? parseJson(ctx.body) : { ok: true as const, value: {} };
+    const value = body.ok ? body.value : undefined;
+    const count = typeof value === 'object' && value !== null && 'count' in value ? value.count : 1;
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) return json(400, { error: 'expected {"count"?: positive integer}' });
+    snap.pending.subRequestErrors += count;
+    return json(200, { subRequestErrors: snap.pending.subRequestErrors });
+  });
   registerTokenControls(control, snap.tokens, FIXTURE_SUBJECT);
 }

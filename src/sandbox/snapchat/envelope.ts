@@ -4,6 +4,7 @@
  * "SUCCESS" and "success".
  */
 import { randomUUID } from 'node:crypto';
+import { hostileText } from '../hostile';
 import { json, text } from '../reply';
 import type { FaultReplies, Reply } from '../router';
 
@@ -52,15 +53,16 @@ export class SnapEnvelope {
     return json(200, { request_status: this.word('SUCCESS'), request_id: randomUUID(), [collection]: [] });
   }
 
+  /** Text fields pass through hostileText (hostile.ts); the status words too, since any string may be hostile. */
   error(status: number, code: string, debugMessage: string, headers: Record<string, string> = {}): Reply {
     return json(
       status,
       {
-        request_status: this.word('ERROR'),
-        request_id: randomUUID(),
-        debug_message: debugMessage,
-        display_message: status === 403 || status === 404 ? DISPLAY_UNAVAILABLE : "We're sorry, something went wrong",
-        error_code: code,
+        request_status: hostileText(this.word('ERROR')),
+        request_id: hostileText(randomUUID()),
+        debug_message: hostileText(debugMessage),
+        display_message: hostileText(status === 403 || status === 404 ? DISPLAY_UNAVAILABLE : "We're sorry, something went wrong"),
+        error_code: hostileText(code),
       },
       headers,
     );
@@ -70,14 +72,33 @@ export class SnapEnvelope {
     return this.error(403, SNAP_ERROR.permission, 'Caller does not have permission');
   }
 
+  /** The bare `unauthorized` the real API sometimes sends for an expired token: clients must parse defensively. */
+  plainUnauthorized(headers: Record<string, string> = {}): Reply {
+    return text(401, hostileText('unauthorized'), headers);
+  }
+
   rateLimited(retryAfterSeconds: number | undefined): Reply {
     const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
     // The error envelope minus display_message, as the reference's only sample has it.
     return json(
       429,
-      { request_status: this.word('ERROR'), request_id: randomUUID(), debug_message: 'Rate limit exceeded', error_code: SNAP_ERROR.rateLimited },
+      {
+        request_status: hostileText(this.word('ERROR')),
+        request_id: hostileText(randomUUID()),
+        debug_message: hostileText('Rate limit exceeded'),
+        error_code: hostileText(SNAP_ERROR.rateLimited),
+      },
       headers,
     );
+  }
+
+  /**
+   * HTTP 200 whose `count` items all failed: `sub_request_status` ERROR with a `sub_request_error_reason`
+   * (reference §2). `request_status` stays SUCCESS, as a client that reads the items must see it.
+   */
+  subRequestErrors(collection: string, count: number, reason: string): Reply {
+    const items = Array.from({ length: count }, () => ({ sub_request_status: hostileText(this.word('ERROR')), sub_request_error_reason: hostileText(reason) }));
+    return json(200, { request_status: this.word('SUCCESS'), request_id: hostileText(randomUUID()), [collection]: items });
   }
 
   /** How injected faults look on Snapchat: 503 and 401 come as plain text (parse defensively), the rest as envelopes. */
@@ -85,11 +106,15 @@ export class SnapEnvelope {
     faultReply: (status, retryAfterSeconds) => {
       const headers: Record<string, string> = retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) };
       if (status === 429) return this.rateLimited(retryAfterSeconds);
-      if (status === 503) return text(503, 'Service Unavailable', headers);
-      if (status === 401) return text(401, 'unauthorized', headers);
+      if (status === 503) return text(503, hostileText('Service Unavailable'), headers);
+      if (status === 401) return this.plainUnauthorized(headers);
       if (status === 403) return this.permissionDenied();
       if (status >= 500) {
-        return json(status, { request_status: this.word('ERROR'), debug_message: 'Internal error', error_code: SNAP_ERROR.internal }, headers);
+        return json(
+          status,
+          { request_status: hostileText(this.word('ERROR')), debug_message: hostileText('Internal error'), error_code: hostileText(SNAP_ERROR.internal) },
+          headers,
+        );
       }
       return this.error(status, SNAP_ERROR.badRequest, `Injected ${status}`, headers);
     },

@@ -17,6 +17,11 @@ export interface SnapchatSandbox {
   segments(adAccountId?: string): ReadonlyArray<SnapSegmentRecord>;
   /** Seeding for tests (no HTTP, no rate limit); `members` are taken as given. */
   createSegment(input: { adAccountId: string; name: string; members?: Iterable<string>; retentionDays?: number; description?: string }): SnapSegmentRecord;
+  /**
+   * The next `count` (default 1) segment create/update or users add/remove calls that pass validation
+   * answer HTTP 200 with every item `sub_request_status: ERROR` and a `sub_request_error_reason`; nothing is applied.
+   */
+  failNextSubRequests(count?: number): void;
   /** Every access token issued so far now answers 401 (plain-text `unauthorized`). */
   expireAccessTokens(): void;
   /** The token endpoint now answers 400 invalid_grant for every refresh token issued so far. */
@@ -47,6 +52,10 @@ export function registerSnapchat(router: Router, shared: PlatformContext): Sandb
       if (input.members) snap.store.addMembers(segment.id, input.members);
       return toRecord(segment);
     },
+    failNextSubRequests(count = 1) {
+      if (!(Number.isInteger(count) && count >= 1)) throw new RangeError('count must be a positive integer');
+      snap.pending.subRequestErrors += count;
+    },
     expireAccessTokens: () => snap.tokens.expireAccessTokens(),
     revokeRefreshTokens: () => snap.tokens.revokeRefreshTokens(),
     restoreRefreshTokens: () => snap.tokens.restoreRefreshTokens(),
@@ -62,6 +71,7 @@ export function registerSnapchat(router: Router, shared: PlatformContext): Sandb
       snap.tokens.reset();
       snap.perToken.clear();
       snap.perApp.clear();
+      snap.pending.subRequestErrors = 0;
       Object.assign(snap.calls, zeroCalls()); // in place: api.calls is the same object
     },
   };

@@ -3,7 +3,8 @@
  * endpoint for authorization_code and refresh_token grants. Error bodies follow RFC 6749, which is
  * the reference's assumption.
  */
-import { isFormBody, readClientCredentials, type GrantResult } from '../oauth';
+import { isFormBody, oauthError, readClientCredentials, type GrantResult } from '../oauth';
+import { hostileText } from '../hostile';
 import { consentPage, errorPage, isHttpUrl, withParams } from '../authorize-page';
 import { escapeHtml, json, redirect } from '../reply';
 import type { Handler, Reply, RequestContext, Router } from '../router';
@@ -15,10 +16,6 @@ export function registerOAuthRoutes(router: Router, snap: SnapContext): void {
   router.add({ method: 'POST', pattern: SNAPCHAT_SANDBOX.paths.token, kind: 'auth', errors, handler: tokenEndpoint(snap) });
   router.add({ method: 'GET', pattern: SNAPCHAT_SANDBOX.paths.authorize, kind: 'auth', errors, handler: authorizePage });
   router.add({ method: 'POST', pattern: SNAPCHAT_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentDecision(snap) });
-}
-
-function oauthError(status: number, error: string, description: string, headers: Record<string, string> = {}): Reply {
-  return json(status, { error, error_description: description }, { 'cache-control': 'no-store', ...headers });
 }
 
 function tokenEndpoint(snap: SnapContext): Handler {
@@ -113,7 +110,7 @@ function hasMarketingScope(scope: string | undefined): boolean {
 }
 
 function redirectError(request: AuthorizeRequest, error: string): Reply {
-  return redirect(withParams(request.redirectUri, { error, state: request.state }));
+  return redirect(withParams(request.redirectUri, { error: hostileText(error), state: request.state }));
 }
 
 

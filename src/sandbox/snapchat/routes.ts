@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import type { TokenSubject } from '../oauth';
 import { takeAll } from '../rate-limit';
-import { json, parseJson, text } from '../reply';
+import { hostileName } from '../hostile';
+import { json, parseJson } from '../reply';
 import type { Handler, Reply, RequestContext, Router } from '../router';
 import type { SnapchatCalls, SnapContext } from './context';
 import { SNAP_ERROR } from './envelope';
 import { SNAPCHAT_SANDBOX } from './fixtures';
 import { createSegmentsBody, describeIssues, updateSegmentsBody } from './schemas';
-import { MAX_SEGMENTS_PER_ACCOUNT, toRecord, type Segment } from './store';
+import { MAX_SEGMENTS_PER_ACCOUNT, toRecord, type Segment, type SnapSegmentRecord } from './store';
 import { parseUsersBody } from './users';
 
 /** Reference §2: `limit` must be 50..1000 (SnapAds4J); 50 when absent. */
@@ -28,7 +29,7 @@ export function registerApiRoutes(router: Router, snap: SnapContext): void {
   add('GET', '/v1/adaccounts/:adAccountId/segments', 'segmentsList', (ctx, subject) => listSegments(snap, ctx, subject));
   add('PUT', '/v1/adaccounts/:adAccountId/segments', 'segmentsUpdate', (ctx, subject) => updateSegments(snap, ctx, subject));
   add('GET', '/v1/segments/:segmentId', 'segmentsGet', (ctx, subject) =>
-    withSegment(snap, ctx, subject, (segment) => snap.envelope.entities('segments', 'segment', [toRecord(segment)])),
+    withSegment(snap, ctx, subject, (segment) => snap.envelope.entities('segments', 'segment', [segmentJson(segment)])),
   );
   add('DELETE', '/v1/segments/:segmentId', 'segmentsDelete', (ctx, subject) =>
     withSegment(snap, ctx, subject, (segment) => {
@@ -39,7 +40,7 @@ export function registerApiRoutes(router: Router, snap: SnapContext): void {
   add('POST', '/v1/segments/:segmentId/users', 'usersPost', (ctx, subject) => changeUsers(snap, ctx, subject, 'add'));
   add('DELETE', '/v1/segments/:segmentId/users', 'usersDelete', (ctx, subject) => changeUsers(snap, ctx, subject, 'remove'));
   add('DELETE', '/v1/segments/:segmentId/all_users', 'allUsersDelete', (ctx, subject) =>
-    withSegment(snap, ctx, subject, (segment) => snap.envelope.entities('segments', 'segment', [toRecord(snap.store.clearMembers(segment.id))])),
+    withSegment(snap, ctx, subject, (segment) => snap.envelope.entities('segments', 'segment', [segmentJson(snap.store.clearMembers(segment.id))])),
   );
 }
 
@@ -56,7 +57,7 @@ function authed(snap: SnapContext, counter: keyof SnapchatCalls, handler: Authed
     const check = snap.tokens.verifyAccessToken(bearer[1]);
     if (!check.ok) {
       return check.reason === 'expired'
-        ? text(401, 'unauthorized', { 'www-authenticate': 'Bearer error="invalid_token"' })
+        ? snap.envelope.plainUnauthorized({ 'www-authenticate': 'Bearer error="invalid_token"' })
         : snap.envelope.error(401, SNAP_ERROR.unauthorized, 'Invalid access token', { 'www-authenticate': 'Bearer error="invalid_token"' });
     }
     if (snap.options.rateLimit) {
@@ -108,11 +109,13 @@ function createSegments(snap: SnapContext, ctx: RequestContext, subject: TokenSu
   if (snap.store.countIn(adAccountId) + items.length > MAX_SEGMENTS_PER_ACCOUNT) {
     return badRequest(snap, SNAP_ERROR.tooManySegments, `An ad account holds at most ${MAX_SEGMENTS_PER_ACCOUNT} segments`);
   }
+  const refused = takeSubRequestErrors(snap, 'segments', items.length);
+  if (refused) return refused;
   // Duplicate names are allowed, as on Snapchat: finding an audience by name is the client's job.
   const created = items.map((s) =>
     snap.store.create({ adAccountId, name: s.name, description: s.description, retentionDays: s.retention_in_days }),
   );
-  return snap.envelope.entities('segments', 'segment', created.map(toRecord));
+  return snap.envelope.entities('segments', 'segment', created.map(segmentJson));
 }
 
 function listSegments(snap: SnapContext, ctx: RequestContext, subject: TokenSubject): Reply {
@@ -133,7 +136,7 @@ function listSegments(snap: SnapContext, ctx: RequestContext, subject: TokenSubj
     const path = `/v1/adaccounts/${encodeURIComponent(adAccountId)}/segments`;
     extra.paging = { next_link: `${ctx.origin}${path}?cursor=${cursor}&limit=${limit}` };
   }
-  return snap.envelope.entities('segments', 'segment', items.map(toRecord), extra);
+  return snap.envelope.entities('segments', 'segment', items.map(segmentJson), extra);
 }
 
 function updateSegments(snap: SnapContext, ctx: RequestContext, subject: TokenSubject): Reply {
@@ -153,8 +156,10 @@ function updateSegments(snap: SnapContext, ctx: RequestContext, subject: TokenSu
       return badRequest(snap, SNAP_ERROR.immutableField, `segments.${i}.retention_in_days cannot be changed after creation`);
     }
   }
+  const refused = takeSubRequestErrors(snap, 'segments', items.length);
+  if (refused) return refused;
   const updated = items.map((item) => snap.store.update(item.id, { name: item.name, description: item.description }));
-  return snap.envelope.entities('segments', 'segment', updated.map(toRecord));
+  return snap.envelope.entities('segments', 'segment', updated.map(segmentJson));
 }
 
 const USERS_ERROR: Record<'body' | 'tooMany' | 'schema' | 'identifier', string> = {
@@ -168,6 +173,8 @@ function changeUsers(snap: SnapContext, ctx: RequestContext, subject: TokenSubje
   return withSegment(snap, ctx, subject, (segment) => {
     const parsed = parseUsersBody(ctx.body, segment.id);
     if (!parsed.ok) return badRequest(snap, USERS_ERROR[parsed.kind], parsed.message);
+    const refused = takeSubRequestErrors(snap, 'users', parsed.items.length);
+    if (refused) return refused;
     for (const item of parsed.items) snap.store.applyRows(segment.id, item.rows, op);
     // number_uploaded_users counts accepted rows, not matches or changes (reference §4).
     return snap.envelope.entities(
@@ -176,6 +183,19 @@ function changeUsers(snap: SnapContext, ctx: RequestContext, subject: TokenSubje
       parsed.items.map((item) => ({ number_uploaded_users: item.rows.length })),
     );
   });
+}
+
+/** A segment as the API shows it: the store's record, its name made hostile when hostile names are on. */
+function segmentJson(segment: Segment): SnapSegmentRecord {
+  const record = toRecord(segment);
+  return { ...record, name: hostileName(record.name) };
+}
+
+/** When failNextSubRequests is pending: a 200 whose every item failed, and nothing applied. */
+function takeSubRequestErrors(snap: SnapContext, collection: string, count: number): Reply | undefined {
+  if (snap.pending.subRequestErrors <= 0) return undefined;
+  snap.pending.subRequestErrors -= 1;
+  return snap.envelope.subRequestErrors(collection, count, `${SNAP_ERROR.badRequest}: the sub-request was refused (injected by the sandbox)`);
 }
 
 /** Cursors are opaque to clients; here they carry the last segment id of the previous page. */
