@@ -1,3 +1,5 @@
+import { redact } from './redact';
+
 /**
  * One error taxonomy for the whole package. Every failure the engine, a platform or a node
  * reports is an ExportError with a stable `code` (also the i18n key under `errors.`), a message
@@ -11,6 +13,7 @@ export type ErrorCode =
   | 'removal_guard' // a mirror or replace run would remove more than maxRemovalPercent: nothing sent
   | 'sequence_timeout' // a msg.parts sequence did not complete in time: nothing sent
   | 'consent_required' // the connection's "I agree" box is not ticked
+  | 'secrets_required' // the connection's hosts are not those its secrets were entered for: enter them again
   | 'approval_required' // an administrator has not approved this export node (as configured now)
   | 'segment_too_large' // more profiles than maxProfiles
   | 'reauth_required' // the refresh token was refused (invalid_grant)
@@ -72,5 +75,6 @@ export class ExportError extends Error {
 export function toExportError(thrown: unknown): ExportError {
   if (thrown instanceof ExportError) return thrown;
   const text = thrown instanceof Error ? thrown.message : String(thrown);
-  return new ExportError('internal', `Unexpected error: ${text}`);
+  // An exception's text may quote whatever it was handling (a request, a token): masked like platform text.
+  return new ExportError('internal', `Unexpected error: ${redact(text)}`);
 }

@@ -2,7 +2,7 @@ import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { ExportError } from './errors';
 import { errorCodeForStatus, parseJson, retryAfterMs, send } from './http';
-import { redact } from './redact';
+import { platformCodeOf, redact } from './redact';
 import type { TokenGrant } from './token-manager';
 
 /** RFC 6749 token answers, as the three platforms give them (refresh_token may be absent or null). */
@@ -37,8 +37,9 @@ export async function requestTokenGrant(http: AxiosInstance, platform: string, u
   // Descriptions can be long (Microsoft's AADSTS text) and echo ids: keep the first sentence, redacted.
   const description = error.success && error.data.error_description ? `: ${error.data.error_description.split(/\r?\n|\. /)[0]}` : '';
   const reason = error.success ? redact(`${error.data.error}${description}`) : `HTTP ${response.status}`;
-  const options = { httpStatus: response.status, platformCode: error.success ? error.data.error : undefined };
-  if (error.success && error.data.error === 'invalid_grant') {
+  const options = { httpStatus: response.status, platformCode: error.success ? platformCodeOf(error.data.error) : undefined };
+  // Matched on its first word: a platform that appends text to the code still means the grant is gone.
+  if (error.success && /^invalid_grant\b/.test(error.data.error)) {
     throw new ExportError('reauth_required', `${platform} refused the refresh token (${reason}): authenticate the connection again`, options);
   }
   if (response.status === 429 || response.status >= 500) {

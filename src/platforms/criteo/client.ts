@@ -5,7 +5,7 @@ import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, sendJson } from 
 import { streamJsonRows } from '../../core/json-body';
 import type { WireBatch } from '../../core/types';
 import { type RateLimiter, takeTurn } from '../../core/rate-limiter';
-import { redact } from '../../core/redact';
+import { platformCodeOf, redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import {
   AmendmentResponseSchema,
@@ -68,7 +68,7 @@ export class CriteoClient {
     if (created) return created;
     const problem = [...response.errors, ...response.warnings][0];
     if (problem?.code === 'name-must-be-unique') return 'duplicate';
-    throw new ExportError('rejected', `Criteo created no segment${problem ? `: ${describe(problem)}` : ''}`, { platformCode: problem?.code ?? undefined });
+    throw new ExportError('rejected', `Criteo created no segment${problem ? `: ${describe(problem)}` : ''}`, { platformCode: platformCodeOf(problem?.code) });
   }
 
   /** Add or remove identifiers; answers Criteo's valid and invalid counts (never its samples: they are raw identifiers). */
@@ -108,7 +108,7 @@ export class CriteoClient {
     const { status } = response;
     const envelope = ErrorsEnvelopeSchema.safeParse(body);
     const problem = envelope.success ? envelope.data.errors[0] : undefined;
-    const code = problem?.code ?? undefined;
+    const code = platformCodeOf(problem?.code);
     const text = `Criteo answered HTTP ${status}${problem ? `: ${describe(problem)}` : ''}`;
     if (status === 401) return new ExportError('auth_expired', text, { httpStatus: status, platformCode: code, tokenGeneration });
     if (status === 410) {

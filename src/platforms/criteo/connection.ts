@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { createHttpClient } from '../../core/http';
 import { RateLimiter } from '../../core/rate-limiter';
-import { registerSecret } from '../../core/redact';
+import { holdSecrets } from '../../core/redact';
 import { type RefreshTokenStore, TokenManager } from '../../core/token-manager';
 import { CriteoAdapter, type CriteoAudienceSettings } from './adapter';
 import { CriteoClient } from './client';
@@ -29,10 +29,11 @@ export interface CriteoConnectionSettings {
 export class CriteoConnection {
   readonly tokens: TokenManager;
   readonly client: CriteoClient;
+  private readonly releaseSecrets: () => void;
 
   constructor(settings: CriteoConnectionSettings) {
     const http = settings.http ?? createHttpClient();
-    registerSecret(settings.clientSecret);
+    this.releaseSecrets = holdSecrets([settings.clientSecret]);
     this.tokens = new TokenManager({
       requestToken: (refreshToken) => requestCriteoToken(http, settings, refreshToken),
       refreshToken: settings.grantType === 'authorization_code' ? settings.refreshToken : undefined,
@@ -49,6 +50,12 @@ export class CriteoConnection {
       // A burst of a tenth of the minute's budget, then an even pace a little under the limit.
       limiter: new RateLimiter(perSecond, Math.max(1, Math.floor(CALLS_PER_MINUTE[settings.grantType] / 10))),
     });
+  }
+
+  /** The connection is done with: its secrets and tokens are no longer held for masking. */
+  close(): void {
+    this.tokens.close();
+    this.releaseSecrets();
   }
 
   adapter(settings: CriteoAudienceSettings): CriteoAdapter {

@@ -114,7 +114,7 @@ export class MicrosoftAdsClient {
       },
     });
     const json = parseJsonKeepingBigIds(response.data);
-    const trackingId = String(response.headers['trackingid'] ?? response.headers['x-ms-trackingid'] ?? '') || undefined;
+    const trackingId = trackingIdOf(response.headers['trackingid'] ?? response.headers['x-ms-trackingid']);
     if (response.status < 200 || response.status >= 300) throw this.faultError(response.status, json, trackingId, token.generation);
     const parsed = schema.safeParse(json);
     if (!parsed.success) {
@@ -126,7 +126,7 @@ export class MicrosoftAdsClient {
   private faultError(status: number, body: unknown, trackingId: string | undefined, tokenGeneration: number): ExportError {
     const fault = FaultSchema.safeParse(body);
     const first = fault.success ? (fault.data.Errors?.[0] ?? fault.data.OperationErrors?.[0] ?? fault.data.BatchErrors?.[0]) : undefined;
-    const tracking = trackingId ?? (fault.success ? (fault.data.TrackingId ?? undefined) : undefined);
+    const tracking = trackingId ?? (fault.success ? trackingIdOf(fault.data.TrackingId) : undefined);
     if (!first) {
       const code = errorCodeForStatus(status);
       return new ExportError(code, `Microsoft answered HTTP ${status}${tracking ? ` (TrackingId ${tracking})` : ''}`, { httpStatus: status, tokenGeneration });
@@ -137,6 +137,11 @@ export class MicrosoftAdsClient {
     }
     return error;
   }
+}
+
+/** A TrackingId is a GUID for support tickets: anything else a platform puts there is not shown. */
+function trackingIdOf(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(value) ? value : undefined;
 }
 
 function isFatalCode(code: number): boolean {

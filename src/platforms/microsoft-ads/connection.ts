@@ -1,6 +1,6 @@
 import type { AxiosInstance } from 'axios';
 import { createHttpClient, joinUrl } from '../../core/http';
-import { registerSecret } from '../../core/redact';
+import { holdSecrets } from '../../core/redact';
 import { type RefreshTokenStore, TokenManager } from '../../core/token-manager';
 import { MicrosoftAdsAdapter, type MicrosoftAdsAudienceSettings } from './adapter';
 import { MicrosoftAdsClient } from './client';
@@ -39,11 +39,11 @@ export function effectiveApiBaseUrl(apiBaseUrl: string, environment: MicrosoftEn
 export class MicrosoftAdsConnection {
   readonly tokens: TokenManager;
   readonly client: MicrosoftAdsClient;
+  private readonly releaseSecrets: () => void;
 
   constructor(settings: MicrosoftAdsConnectionSettings) {
     const http = settings.http ?? createHttpClient();
-    registerSecret(settings.clientSecret);
-    registerSecret(settings.developerToken);
+    this.releaseSecrets = holdSecrets([settings.clientSecret, settings.developerToken]);
     this.tokens = new TokenManager({
       requestToken: (refreshToken) => refreshMicrosoftToken(http, settings, refreshToken),
       refreshToken: settings.refreshToken,
@@ -58,6 +58,12 @@ export class MicrosoftAdsConnection {
       token: () => this.tokens.get(),
       throttleWaitMs: settings.throttleWaitMs ?? 60_000,
     });
+  }
+
+  /** The connection is done with: its secrets and tokens are no longer held for masking. */
+  close(): void {
+    this.tokens.close();
+    this.releaseSecrets();
   }
 
   adapter(settings: MicrosoftAdsAudienceSettings): MicrosoftAdsAdapter {

@@ -5,7 +5,7 @@ import { errorCodeForStatus, joinUrl, type JsonBody, parseJson, retryAfterMs, se
 import { type StreamedBody, streamJsonRows } from '../../core/json-body';
 import type { WireBatch } from '../../core/types';
 import { type RateLimiter, takeTurn } from '../../core/rate-limiter';
-import { redact } from '../../core/redact';
+import { platformCodeOf, redact } from '../../core/redact';
 import type { AccessToken } from '../../core/token-manager';
 import { ErrorEnvelopeSchema, isSuccess, MeEnvelopeSchema, type Segment, type SegmentsEnvelope, SegmentsEnvelopeSchema, UsersEnvelopeSchema } from './schemas';
 
@@ -125,7 +125,7 @@ function subRequestError(reason: string | undefined): ExportError {
 function statusError(status: number, body: unknown, retryAfter: unknown, tokenGeneration: number): ExportError {
   const envelope = ErrorEnvelopeSchema.safeParse(body);
   const detail = envelope.success ? (envelope.data.debug_message ?? envelope.data.display_message ?? envelope.data.msg) : undefined;
-  const platformCode = envelope.success ? envelope.data.error_code : undefined;
+  const platformCode = envelope.success ? platformCodeOf(envelope.data.error_code) : undefined;
   const text = `Snapchat answered HTTP ${status}${platformCode ? ` ${platformCode}` : ''}${detail ? `: ${redact(detail)}` : ''}`;
   if (status === 403 || platformCode === 'E3002') {
     return new ExportError('forbidden', `${text} (the authorising user needs Account Admin or Data Manager on the ad account)`, { httpStatus: status, platformCode });

@@ -1,7 +1,7 @@
 import type { AxiosInstance } from 'axios';
 import { createHttpClient } from '../../core/http';
 import { RateLimiter } from '../../core/rate-limiter';
-import { registerSecret } from '../../core/redact';
+import { holdSecrets } from '../../core/redact';
 import { type RefreshTokenStore, TokenManager } from '../../core/token-manager';
 import { SNAPCHAT_REQUESTS_PER_SECOND, SnapchatAdapter, type SnapchatAudienceSettings } from './adapter';
 import { SnapchatClient } from './client';
@@ -26,10 +26,11 @@ export interface SnapchatConnectionSettings {
 export class SnapchatConnection {
   readonly tokens: TokenManager;
   readonly client: SnapchatClient;
+  private readonly releaseSecrets: () => void;
 
   constructor(settings: SnapchatConnectionSettings) {
     const http = settings.http ?? createHttpClient();
-    registerSecret(settings.clientSecret);
+    this.releaseSecrets = holdSecrets([settings.clientSecret]);
     this.tokens = new TokenManager({
       requestToken: (refreshToken) => refreshSnapchatToken(http, settings, refreshToken),
       refreshToken: settings.refreshToken,
@@ -44,6 +45,12 @@ export class SnapchatConnection {
       // A tenth under the documented average keeps clear of the platform's own bucket.
       limiter: new RateLimiter(SNAPCHAT_REQUESTS_PER_SECOND * 0.9, SNAPCHAT_REQUESTS_PER_SECOND * 0.9),
     });
+  }
+
+  /** The connection is done with: its secrets and tokens are no longer held for masking. */
+  close(): void {
+    this.tokens.close();
+    this.releaseSecrets();
   }
 
   adapter(settings: SnapchatAudienceSettings): SnapchatAdapter {
