@@ -6,7 +6,9 @@ import type { RefreshTokenStore } from './token-manager';
 /**
  * A rotated refresh token kept on disk, encrypted (AES-256-GCM) with a key derived from the
  * connection's client secret and id, so the file alone reveals nothing. It is tied to the refresh
- * token in the credentials it descends from: re-authenticating in the editor makes it obsolete.
+ * token in the credentials it descends from (re-authenticating in the editor makes it obsolete) and
+ * to the hosts it was answered by: after a host change it is never read back, whatever those hosts
+ * answered.
  */
 export class EncryptedRefreshTokenFile implements RefreshTokenStore {
   private readonly key: Buffer;
@@ -14,10 +16,10 @@ export class EncryptedRefreshTokenFile implements RefreshTokenStore {
 
   constructor(
     private readonly file: string,
-    keyMaterial: { readonly clientSecret: string; readonly connectionId: string; readonly credentialRefreshToken: string },
+    keyMaterial: { readonly clientSecret: string; readonly connectionId: string; readonly credentialRefreshToken: string; readonly hosts: string },
   ) {
     this.key = Buffer.from(hkdfSync('sha256', keyMaterial.clientSecret, keyMaterial.connectionId, 'audience-export refresh token', 32));
-    this.origin = createHmac('sha256', this.key).update(keyMaterial.credentialRefreshToken).digest('hex');
+    this.origin = createHmac('sha256', this.key).update(`${keyMaterial.credentialRefreshToken}\n${keyMaterial.hosts}`).digest('hex');
   }
 
   async load(): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import { ExportError, toExportError } from './errors';
-import { forgetSecret, registerSecret } from './redact';
+import { holdSecrets } from './redact';
 
 /** What a platform's token endpoint answered, in the engine's words. */
 export interface TokenGrant {
@@ -34,8 +34,8 @@ export interface TokenManagerOptions {
   readonly skewMs?: number;
   /** Lifetime assumed when the platform states none. */
   readonly defaultLifetimeSeconds?: number;
-  /** Throws when the connection may not be used (consent gate): checked before every token request. */
-  readonly assertAllowed?: () => void;
+  /** Throws when the connection may not be used (consent gate, host pins): checked before every token is handed out. */
+  readonly assertAllowed?: () => void | Promise<void>;
   readonly now?: () => number;
 }
 
@@ -49,22 +49,32 @@ export class TokenManager {
   private generation = 0;
   private refreshToken?: string;
   private storeLoaded = false;
-  private readonly recentAccessTokens: string[] = [];
+  /** Releases of the secrets held for masking: the refresh token(s) and the last two access tokens. */
+  private readonly releases: Array<() => void> = [];
+  private readonly accessTokenReleases: Array<() => void> = [];
   private readonly now: () => number;
 
   constructor(private readonly options: TokenManagerOptions) {
     this.refreshToken = options.refreshToken;
     this.now = options.now ?? Date.now;
-    registerSecret(options.refreshToken);
+    this.releases.push(holdSecrets([options.refreshToken]));
   }
 
   async get(): Promise<AccessToken> {
-    this.options.assertAllowed?.();
+    await this.options.assertAllowed?.();
     if (this.current && this.now() < this.current.refreshAt) return this.current.token;
     this.inflight ??= this.refresh().finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
+  }
+
+  /** The connection closed: its tokens are forgotten and no longer masked (they are no longer used either). */
+  close(): void {
+    this.current = undefined;
+    for (const release of [...this.releases, ...this.accessTokenReleases]) release();
+    this.releases.length = 0;
+    this.accessTokenReleases.length = 0;
   }
 
   /** The platform refused the token of `generation`: forget it unless a newer one is already here. */
@@ -78,7 +88,7 @@ export class TokenManager {
       const rotated = await this.options.store.load().catch(() => undefined);
       if (rotated) {
         this.refreshToken = rotated;
-        registerSecret(rotated);
+        this.releases.push(holdSecrets([rotated]));
       }
     }
     let grant: TokenGrant;
@@ -88,14 +98,13 @@ export class TokenManager {
       throw toExportError(thrown);
     }
     if (!grant.accessToken) throw new ExportError('auth_failed', 'The token endpoint answered without an access token');
-    registerSecret(grant.accessToken);
     // A long-lived connection refreshes every 15–60 minutes: mask the last two access tokens (a late
     // error may still echo the previous one), not every token ever issued (redact scans them all).
-    this.recentAccessTokens.push(grant.accessToken);
-    while (this.recentAccessTokens.length > 2) forgetSecret(this.recentAccessTokens.shift());
+    this.accessTokenReleases.push(holdSecrets([grant.accessToken]));
+    while (this.accessTokenReleases.length > 2) this.accessTokenReleases.shift()?.();
     if (grant.refreshToken && grant.refreshToken !== this.refreshToken) {
       this.refreshToken = grant.refreshToken;
-      registerSecret(grant.refreshToken);
+      this.releases.push(holdSecrets([grant.refreshToken]));
       await this.options.store?.save(grant.refreshToken);
     }
     const lifetimeMs = (grant.expiresInSeconds ?? this.options.defaultLifetimeSeconds ?? 3600) * 1000;

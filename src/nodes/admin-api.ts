@@ -2,43 +2,62 @@ import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { ExportError, toExportError } from '../core/errors';
 import { createHttpClient } from '../core/http';
-import { redact, registerSecret } from '../core/redact';
-import { ApprovalStore, approvalFingerprint, approvalsEnforced, effectiveScope, EXPORT_TYPES } from './approvals';
-import { describeIssues } from './config-schemas';
-import { type ConnectionNode, connectionDescriptor, type PlatformSession, tokenStoreFor } from './connection-node';
-import type { AdminApp, AdminHandler, AdminRequest, AdminResponse, NodeRedApi } from './red-types';
+import { holdSecrets, redact } from '../core/redact';
+import type { Secrets } from '../core/secret-pins';
+import { ApprovalStore, approvalFingerprint, approvalsEnforced, CONNECTION_TYPES, connectionFingerprint, effectiveScope, EXPORT_TYPES } from './approvals';
+import { booleanish, describeIssues } from './config-schemas';
+import { type ConnectionDescriptor, type ConnectionNode, connectionDescriptor, type PlatformSession, secretPins, secretsOf, tokenStoreFor } from './connection-node';
+import type { AdminApp, AdminHandler, AdminRequest, AdminResponse, NodeConfig, NodeRedApi } from './red-types';
 import { callbackPage, type PendingSignIn, PendingSignIns } from './sign-in';
 
 /**
  * The package's admin endpoints under /audience-export/ (DESIGN §6): sign-in, test, audience picker,
- * approvals. Each route needs `audience-export.admin` for an administrator-scoped connection and
- * `audience-export.write` for a contributor-scoped one; the callback is protected by its state alone
- * (the platform's redirect cannot carry the editor's token). No answer ever holds a token or secret.
+ * host pins and approvals. Each route needs `audience-export.admin` for an administrator-scoped
+ * connection and `audience-export.write` for a contributor-scoped one; the callback is protected by
+ * its state alone (the platform's redirect cannot carry the editor's token). No answer ever holds a
+ * token or secret.
+ *
+ * The routes act on the connection as the dialog shows it (its typed hosts, consent and secrets). A
+ * secret stored earlier is used only for the hosts it was entered for (see core/secret-pins.ts):
+ * otherwise the route asks for it to be entered again, and sends nothing.
  */
 
 type Scope = 'administrators' | 'contributors';
 const PERMISSION: Record<Scope, string> = { administrators: 'audience-export.admin', contributors: 'audience-export.write' };
 const ROOT = '/audience-export';
+/** The editor's placeholder for a password it does not know (the value stays as stored). */
+const UNCHANGED = '__PWRD__';
 
 const ScopeSchema = z.enum(['administrators', 'contributors']);
-const secretText = z.string().max(4000);
-/** The editor's start request: the connection as the dialog has it (settings are the platform's own). */
+/** A connection as the dialog has it: its type, settings (the platform's own), consent, scope and whatever secrets were typed. */
+const DialogSchema = z.looseObject({ type: z.string().max(100), scope: ScopeSchema.optional(), consent: booleanish.optional() });
 const StartBodySchema = z.looseObject({
   type: z.string().max(100),
-  scope: ScopeSchema.default('administrators'),
-  clientId: z.string().trim().max(500).optional(),
-  clientSecret: secretText.optional(),
   redirectUri: z.url({ protocol: /^https?$/, message: 'redirectUri must be an http(s) URL' }),
 });
 const CodeBodySchema = z.object({ code: z.string().trim().min(1).max(4000), state: z.string().min(1).max(200) });
 const ExportConfigSchema = z.looseObject({ type: z.enum(EXPORT_TYPES as [string, ...string[]]), connection: z.string().min(1).max(100), id: z.string().optional() });
+const ConnectionConfigSchema = z.looseObject({ type: z.enum(CONNECTION_TYPES as [string, ...string[]]), scope: ScopeSchema.default('administrators') });
+const ApproveBodySchema = z.looseObject({ connectionConfig: ConnectionConfigSchema });
+const PickerBodySchema = z.object({ connection: z.looseObject({}), query: z.record(z.string(), z.unknown()).default({}) });
 
-const registered = new WeakSet<AdminApp>();
+/** The connection a route acts on. */
+interface Resolved {
+  readonly descriptor: ConnectionDescriptor<unknown, PlatformSession>;
+  readonly settings: unknown;
+  readonly hosts: string[];
+  readonly consent: boolean;
+  readonly credentials: Record<string, string | undefined>;
+  /** Secrets typed in the dialog for this request (entered for `hosts`). */
+  readonly typed: Record<string, string>;
+}
+
 const signIns = new PendingSignIns();
 let httpClient: AxiosInstance | undefined;
 const http = (): AxiosInstance => (httpClient ??= createHttpClient(30_000));
+const registered = new WeakSet<AdminApp>();
 
-/** Register the routes once per admin app (each node file and each test-helper load calls this). */
+/** Register the routes once per admin app (each connection node set and each test-helper load calls this). */
 export function registerAdminApi(RED: NodeRedApi): void {
   const app = RED.httpAdmin;
   if (!app || registered.has(app)) return;
@@ -62,77 +81,126 @@ export function registerAdminApi(RED: NodeRedApi): void {
     const node = RED.nodes.getNode(id) as ConnectionNode<PlatformSession> | null;
     return node && connectionDescriptor(node.type) && 'base' in node ? node : undefined;
   };
-  /** A deployed connection's own scope wins over anything posted; an administrator's approval recorded it for good. */
-  const connectionScope = (req: AdminRequest): Promise<Scope> => {
-    const id = req.params.connectionId;
-    const node = deployed(id);
-    const posted = ScopeSchema.safeParse((req.body as { scope?: unknown } | undefined)?.scope);
-    const flowScope: Scope = node ? node.base.scope : posted.success ? posted.data : 'administrators';
+  /** The connection as deployed, disabled or not (a disabled config node is configured but never instantiated). */
+  const configured = (id: string): NodeConfig | undefined => {
+    let found: NodeConfig | undefined;
+    RED.nodes.eachNode?.((config) => {
+      if (config.id === id && connectionDescriptor(config.type)) found = config;
+    });
+    return deployed(id)?.config ?? found;
+  };
+  const stored = (id: string): Record<string, string | undefined> => ({ ...(RED.nodes.getCredentials?.(id) ?? deployed(id)?.credentials ?? {}) });
+
+  /**
+   * The permission a connection's routes need: its deployed (or disabled) configuration's scope; for a
+   * connection that only exists in the dialog, the scope it posts, unless secrets are already stored
+   * under its id (then administrators). An administrator's earlier approval can only raise it.
+   */
+  const scopeOf = (id: string, posted: unknown): Promise<Scope> => {
+    const config = configured(id);
+    const hasSecrets = Object.values(stored(id)).some(Boolean);
+    const postedScope = ScopeSchema.safeParse(posted);
+    const flowScope: Scope = config ? (config.scope === 'contributors' ? 'contributors' : 'administrators') : !hasSecrets && postedScope.success ? postedScope.data : 'administrators';
     return effectiveScope(RED, id, flowScope);
   };
-  const storedCredentials = (id: string): Record<string, string | undefined> => ({ ...(RED.nodes.getCredentials?.(id) ?? deployed(id)?.credentials ?? {}) });
+  const connectionScope = (req: AdminRequest): Promise<Scope> => {
+    const body = req.body as { scope?: unknown; connection?: { scope?: unknown } } | undefined;
+    return scopeOf(req.params.connectionId, body?.scope ?? body?.connection?.scope);
+  };
 
-  /** The connection to act on: the deployed one, else the one the editor posts (with what is stored for it). */
-  const resolve = (id: string, body: unknown): { type: string; settings: unknown; credentials: Record<string, string | undefined> } => {
-    const node = deployed(id);
-    if (node) {
-      if (node.settings === undefined) throw new ExportError('invalid_config', 'The deployed connection is misconfigured');
-      return { type: node.type, settings: node.settings, credentials: storedCredentials(id) };
-    }
-    const posted = z.looseObject({ type: z.string() }).safeParse(body);
-    const descriptor = posted.success ? connectionDescriptor(posted.data.type) : undefined;
-    if (!posted.success || !descriptor) throw new ExportError('invalid_input', 'The connection is not deployed: post its type and settings');
-    const settings = descriptor.settingsSchema.safeParse(body);
+  /**
+   * The connection as the dialog shows it: posted settings when the dialog sent them, else as
+   * configured. Typed secrets are used as typed; stored ones only for the hosts they were entered for.
+   */
+  const resolve = async (id: string, body: unknown): Promise<Resolved> => {
+    const config = configured(id);
+    const dialog = DialogSchema.safeParse(body);
+    const type = dialog.success ? dialog.data.type : config?.type;
+    if (config && type !== config.type) throw new ExportError('invalid_input', 'The connection id belongs to another platform');
+    const descriptor = type ? connectionDescriptor(type) : undefined;
+    if (!descriptor) throw new ExportError('invalid_input', 'Unknown connection type: post the connection as the dialog has it');
+    const source = dialog.success ? (body as Record<string, unknown>) : (config ?? {});
+    const settings = descriptor.settingsSchema.safeParse(source);
     if (!settings.success) throw new ExportError('invalid_config', describeIssues(settings.error));
-    const credentials = storedCredentials(id);
+    const consent = booleanish.catch(false).parse(dialog.success && dialog.data.consent !== undefined ? dialog.data.consent : config?.consent);
+    const typed: Record<string, string> = {};
     for (const name of Object.keys(descriptor.credentials)) {
-      const value = (body as Record<string, unknown>)[name];
-      if (typeof value === 'string' && value.trim() && value !== '__PWRD__') credentials[name] = value.trim();
+      const value = (body as Record<string, unknown> | undefined)?.[name];
+      if (typeof value === 'string' && value.trim() && value !== UNCHANGED) typed[name] = value.trim();
     }
-    return { type: posted.data.type, settings: settings.data, credentials };
+    const hosts = descriptor.hosts(settings.data);
+    const kept = stored(id);
+    for (const name of Object.keys(typed)) delete kept[name];
+    // Stored secrets travel only to the hosts they were entered for: otherwise ask for them again.
+    await secretPins(RED).assertEnteredFor(id, secretsOf(descriptor, kept), hosts);
+    return { descriptor, settings: settings.data, hosts, consent, credentials: { ...kept, ...typed }, typed };
   };
 
-  const openSession = (id: string, connection: ReturnType<typeof resolve>): PlatformSession => {
-    const descriptor = connectionDescriptor(connection.type) as NonNullable<ReturnType<typeof connectionDescriptor>>;
-    // Identity and audience look-ups send no customer data: no consent gate, but rotated tokens are kept.
-    return descriptor.open({ settings: connection.settings, credentials: connection.credentials, assertAllowed: () => undefined, tokenStore: tokenStoreFor(RED, id, connection.credentials), runtimeSettings: RED.settings });
+  /** A short-lived session on the resolved connection: nothing is sent while consent is not given. */
+  const withSession = async <T>(id: string, connection: Resolved, use: (session: PlatformSession) => Promise<T>): Promise<T> => {
+    if (!connection.consent) {
+      throw new ExportError('consent_required', 'The connection\'s "I agree" is not ticked: nothing is sent to the platform, not even to test it');
+    }
+    const session = connection.descriptor.open({
+      settings: connection.settings,
+      credentials: connection.credentials,
+      assertAllowed: () => undefined,
+      tokenStore: tokenStoreFor(RED, id, connection.credentials, connection.hosts),
+      runtimeSettings: RED.settings,
+    });
+    const release = holdSecrets(Object.values(connection.typed));
+    try {
+      return await use(session);
+    } finally {
+      session.close();
+      release();
+    }
   };
 
-  /** Exchange a code and keep the refresh token in the connection's credentials. */
+  /** Exchange a code, keep the refresh token in the connection's credentials, and pin it to the sign-in's hosts. */
   const complete = async (signIn: PendingSignIn, code: string): Promise<void> => {
     const descriptor = connectionDescriptor(signIn.type);
     if (!descriptor) throw new ExportError('invalid_config', 'Unknown connection type');
-    const grant = await descriptor.admin.exchangeCode(http(), signIn.settings, { clientId: signIn.clientId, clientSecret: signIn.clientSecret }, code, signIn.redirectUri);
-    registerSecret(grant.accessToken);
-    if (!grant.refreshToken) throw new ExportError('auth_failed', 'The platform signed in but gave no refresh token (Microsoft: the offline_access scope must be consented)');
-    registerSecret(grant.refreshToken);
-    const client = signIn.clientPosted ? { clientId: signIn.clientId, clientSecret: signIn.clientSecret } : {};
-    await RED.nodes.addCredentials?.(signIn.connectionId, { ...storedCredentials(signIn.connectionId), ...client, refreshToken: grant.refreshToken });
-    deployed(signIn.connectionId)?.reloadCredentials();
+    const release = holdSecrets([signIn.clientSecret]);
+    try {
+      const grant = await descriptor.admin.exchangeCode(http(), signIn.settings, { clientId: signIn.clientId, clientSecret: signIn.clientSecret }, code, signIn.redirectUri);
+      if (!grant.refreshToken) throw new ExportError('auth_failed', 'The platform signed in but gave no refresh token (Microsoft: the offline_access scope must be consented)');
+      const client = signIn.clientPosted ? { clientId: signIn.clientId, clientSecret: signIn.clientSecret } : {};
+      const credentials = { ...stored(signIn.connectionId), ...client, refreshToken: grant.refreshToken };
+      await secretPins(RED).enter(signIn.connectionId, secretsOf(descriptor, { clientSecret: signIn.clientSecret, refreshToken: grant.refreshToken }), signIn.hosts);
+      await RED.nodes.addCredentials?.(signIn.connectionId, credentials);
+      deployed(signIn.connectionId)?.reloadCredentials();
+    } finally {
+      release();
+    }
   };
 
   app.post(`${ROOT}/auth/:connectionId/start`, gate(connectionScope), (req, res) => {
     void handle(res, async () => {
       const id = req.params.connectionId;
       const body = parseBody(StartBodySchema, req.body);
-      const node = deployed(id);
-      if (node && node.type !== body.type) throw new ExportError('invalid_input', 'The connection id belongs to another platform');
-      const descriptor = connectionDescriptor(body.type);
-      if (!descriptor) throw new ExportError('invalid_input', 'Unknown connection type');
-      const { settings, credentials } = resolve(id, body);
-      // A stored secret is only used for the client id it was stored with.
-      const clientId = body.clientId || credentials.clientId || '';
-      const secretPosted = Boolean(body.clientSecret && body.clientSecret !== '__PWRD__');
-      const clientSecret = secretPosted ? (body.clientSecret as string) : clientId === credentials.clientId ? (credentials.clientSecret ?? '') : '';
+      const connection = await resolve(id, body);
+      const { clientId, clientSecret } = connection.credentials;
       if (!clientId || !clientSecret) throw new ExportError('invalid_input', 'Enter the client ID and client secret first');
-      const scope = node ? node.base.scope : body.scope;
-      const state = signIns.create({ connectionId: id, user: userOf(req), type: body.type, scope, settings, clientId, clientSecret, clientPosted: secretPosted || clientId !== credentials.clientId, redirectUri: body.redirectUri });
-      const authorizeUrl = descriptor.admin.authorizeUrl(settings, { clientId, redirectUri: body.redirectUri, state });
+      const storedClient = stored(id);
+      const scope = await scopeOf(id, (body as { scope?: unknown }).scope);
+      const state = signIns.create({
+        connectionId: id,
+        user: userOf(req),
+        type: body.type,
+        scope,
+        settings: connection.settings,
+        hosts: connection.hosts,
+        clientId,
+        clientSecret,
+        clientPosted: Boolean(connection.typed.clientSecret) || clientId !== storedClient.clientId,
+        redirectUri: body.redirectUri,
+      });
+      const authorizeUrl = connection.descriptor.admin.authorizeUrl(connection.settings, { clientId, redirectUri: body.redirectUri, state });
       if (!authorizeUrl) {
         signIns.take(state);
         throw new ExportError('invalid_input', 'This connection does not sign in (Criteo client credentials need no refresh token)');
       }
-      registerSecret(clientSecret);
       return { authorizeUrl, state };
     });
   });
@@ -150,9 +218,9 @@ export function registerAdminApi(RED: NodeRedApi): void {
     );
   });
 
-  const codeScope = (req: AdminRequest): Scope => {
-    const node = deployed(req.params.connectionId);
-    return node ? node.base.scope : (signIns.peek((req.body as { state?: unknown } | undefined)?.state)?.scope ?? 'administrators');
+  const codeScope = (req: AdminRequest): Scope | Promise<Scope> => {
+    const pending = signIns.peek((req.body as { state?: unknown } | undefined)?.state);
+    return pending && pending.connectionId === req.params.connectionId ? pending.scope : scopeOf(req.params.connectionId, undefined);
   };
   app.post(`${ROOT}/auth/:connectionId/code`, gate(codeScope), (req, res) => {
     void handle(res, async () => {
@@ -169,9 +237,8 @@ export function registerAdminApi(RED: NodeRedApi): void {
     void (async () => {
       try {
         const id = req.params.connectionId;
-        const connection = resolve(id, req.body);
-        const descriptor = connectionDescriptor(connection.type) as NonNullable<ReturnType<typeof connectionDescriptor>>;
-        const identity = await descriptor.admin.identify(openSession(id, connection), connection.settings);
+        const connection = await resolve(id, req.body);
+        const identity = await withSession(id, connection, (session) => connection.descriptor.admin.identify(session, connection.settings));
         res.json({ ok: true, identity: redact(identity) });
       } catch (thrown) {
         res.json({ ok: false, error: safeError(thrown) });
@@ -179,26 +246,47 @@ export function registerAdminApi(RED: NodeRedApi): void {
     })();
   });
 
-  app.get(`${ROOT}/audiences/:connectionId`, gate(connectionScope), (req, res) => {
+  app.post(`${ROOT}/audiences/:connectionId`, gate(connectionScope), (req, res) => {
     void handle(res, async () => {
       const id = req.params.connectionId;
-      if (!deployed(id)) throw new ExportError('not_found', 'Deploy the connection first');
-      const connection = resolve(id, undefined);
-      const descriptor = connectionDescriptor(connection.type) as NonNullable<ReturnType<typeof connectionDescriptor>>;
-      const audiences = await descriptor.admin.audiences(openSession(id, connection), req.query);
+      const body = parseBody(PickerBodySchema, req.body);
+      const connection = await resolve(id, body.connection);
+      const audiences = await withSession(id, connection, (session) => connection.descriptor.admin.audiences(session, body.query));
       return audiences.map((audience) => ({ id: audience.id, name: audience.name }));
+    });
+  });
+
+  /** The dialog saved secrets typed for its hosts: pin them there (entering them again is how a host change is made). */
+  app.post(`${ROOT}/pins/:connectionId`, gate(connectionScope), (req, res) => {
+    void handle(res, async () => {
+      const id = req.params.connectionId;
+      const dialog = parseBody(DialogSchema, req.body);
+      const descriptor = connectionDescriptor(dialog.type);
+      if (!descriptor) throw new ExportError('invalid_input', 'Unknown connection type');
+      const settings = descriptor.settingsSchema.safeParse(req.body);
+      if (!settings.success) throw new ExportError('invalid_config', describeIssues(settings.error));
+      const typed: Secrets = secretsOf(descriptor, Object.fromEntries(Object.keys(descriptor.credentials).map((name) => [name, typedValue(req.body, name)])));
+      await secretPins(RED).enter(id, typed, descriptor.hosts(settings.data));
+      return { pinned: Object.entries(typed).filter(([, value]) => value).map(([name]) => name) };
     });
   });
 
   app.post(`${ROOT}/approvals/:nodeId`, needs(PERMISSION.administrators), (req, res) => {
     void handle(res, async () => {
       const config = parseBody(ExportConfigSchema, req.body);
+      const { connectionConfig } = parseBody(ApproveBodySchema, req.body);
       if (config.id !== undefined && config.id !== req.params.nodeId) throw new ExportError('invalid_input', 'The body is another node\'s configuration');
       const fingerprint = approvalFingerprint(config);
-      const connection = deployed(config.connection);
-      const adminConnection = connection && (await effectiveScope(RED, config.connection, connection.base.scope)) === 'administrators' ? config.connection : undefined;
-      await ApprovalStore.for(RED).approve(req.params.nodeId, fingerprint, adminConnection);
-      return { approved: true, fingerprint };
+      const connectionApproved = await ApprovalStore.for(RED).approveExport(req.params.nodeId, fingerprint, { id: config.connection, fingerprint: connectionFingerprint(connectionConfig), scope: connectionConfig.scope });
+      return { approved: true, connectionApproved, fingerprint };
+    });
+  });
+
+  app.post(`${ROOT}/connection-approvals/:connectionId`, needs(PERMISSION.administrators), (req, res) => {
+    void handle(res, async () => {
+      const config = parseBody(ConnectionConfigSchema, req.body);
+      await ApprovalStore.for(RED).approveConnection(req.params.connectionId, connectionFingerprint(config), config.scope);
+      return { approved: true };
     });
   });
 
@@ -206,12 +294,17 @@ export function registerAdminApi(RED: NodeRedApi): void {
     void handle(res, async () => {
       const node = RED.nodes.getNode(req.params.nodeId) as { fingerprint?: unknown; connection?: unknown } | null;
       const asked = typeof req.query.fingerprint === 'string' ? req.query.fingerprint : typeof node?.fingerprint === 'string' ? node.fingerprint : undefined;
-      const stored = await ApprovalStore.for(RED).fingerprintOf(req.params.nodeId);
+      const stored = await ApprovalStore.for(RED).exportFingerprint(req.params.nodeId);
       const connection = deployed(node?.connection);
       const required = connection ? approvalsEnforced(RED, await effectiveScope(RED, connection.id, connection.base.scope)) : Boolean(RED.settings.adminAuth);
       return { approved: asked !== undefined && stored === asked, required };
     });
   });
+}
+
+function typedValue(body: unknown, name: string): string | undefined {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' && value.trim() && value !== UNCHANGED ? value.trim() : undefined;
 }
 
 function userOf(req: AdminRequest): string {
@@ -240,7 +333,7 @@ async function handle(res: AdminResponse, run: () => Promise<unknown>): Promise<
 }
 
 function statusFor(code: string): number {
-  if (code === 'invalid_input' || code === 'invalid_config') return 400;
+  if (code === 'invalid_input' || code === 'invalid_config' || code === 'consent_required' || code === 'secrets_required') return 400;
   if (code === 'not_found') return 404;
   if (code === 'state_io' || code === 'internal') return 500;
   return 502;

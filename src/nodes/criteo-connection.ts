@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CRITEO_DEFAULTS, CriteoConnection, criteoAuthorizeUrl, exchangeCriteoCode } from '../platforms/criteo';
 import { baseUrl, parseAdminQuery } from './config-schemas';
+import { registerAdminApi } from './admin-api';
 import { registerConnectionNode } from './connection-node';
 import type { NodeRedApi } from './red-types';
 
@@ -17,10 +18,12 @@ const SettingsSchema = z.object({
 });
 
 export = function register(RED: NodeRedApi): void {
+  registerAdminApi(RED);
   registerConnectionNode<z.output<typeof SettingsSchema>, CriteoConnection>(RED, {
     type: 'criteo-connection',
     credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' }, refreshToken: { type: 'password' } },
     settingsSchema: SettingsSchema,
+    hosts: (settings) => [settings.authBaseUrl, settings.apiBaseUrl],
     admin: {
       // Client-credentials apps have nobody to sign in.
       authorizeUrl: (settings, params) => (settings.grantType === 'authorization_code' ? criteoAuthorizeUrl(settings.authBaseUrl, params) : undefined),

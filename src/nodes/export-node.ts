@@ -181,8 +181,8 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         graceMs: DEFAULT_GRACE_MS,
         onWaiting: () => status.working('waiting'),
         assertAllowed: async () => {
-          adapterResult.connection.assertAllowed();
-          await assertApproved(RED, nodeConfig, adapterResult.connection.base.scope);
+          await adapterResult.connection.assertAllowed();
+          await assertApproved(RED, nodeConfig, adapterResult.connection.config);
         },
         onAuthExpired: (error) => adapterResult.session.tokens.invalidate(error.tokenGeneration),
         onBatch,

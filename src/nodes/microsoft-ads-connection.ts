@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { exchangeMicrosoftCode, MICROSOFT_ADS_DEFAULTS, MicrosoftAdsConnection, microsoftAuthorizeUrl } from '../platforms/microsoft-ads';
+import { effectiveApiBaseUrl, exchangeMicrosoftCode, MICROSOFT_ADS_DEFAULTS, MicrosoftAdsConnection, microsoftAuthorizeUrl } from '../platforms/microsoft-ads';
 import { baseUrl, parseAdminQuery, queryId } from './config-schemas';
+import { registerAdminApi } from './admin-api';
 import { registerConnectionNode } from './connection-node';
 import type { NodeRedApi } from './red-types';
 
@@ -20,10 +21,12 @@ const SettingsSchema = z.object({
 const ThrottleWaitSchema = z.number().int().min(0).default(60_000);
 
 export = function register(RED: NodeRedApi): void {
+  registerAdminApi(RED);
   registerConnectionNode<z.output<typeof SettingsSchema>, MicrosoftAdsConnection>(RED, {
     type: 'microsoft-ads-connection',
     credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' }, refreshToken: { type: 'password' }, developerToken: { type: 'password' } },
     settingsSchema: SettingsSchema,
+    hosts: (settings) => [settings.authBaseUrl, effectiveApiBaseUrl(settings.apiBaseUrl, settings.environment)],
     admin: {
       authorizeUrl: (settings, params) => microsoftAuthorizeUrl(settings, params),
       exchangeCode: (http, settings, client, code, redirectUri) => exchangeMicrosoftCode(http, { ...settings, ...client }, code, redirectUri),

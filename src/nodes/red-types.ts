@@ -78,6 +78,8 @@ export interface NodeRedApi {
     registerType(type: string, constructor: (this: RuntimeNode, config: NodeConfig) => void, options?: { credentials?: Record<string, CredentialDefinition> }): void;
     getNode(id: string): RuntimeNode | null;
     getCredentials?(id: string): Record<string, string | undefined> | undefined;
+    /** Every node of the deployed configuration, disabled ones included (as configured, not instantiated). */
+    eachNode?(callback: (config: NodeConfig) => void): void;
     addCredentials?(id: string, credentials: Record<string, string | undefined>): Promise<void> | void;
   };
   /** Node-RED's admin Express app (absent in some embeddings, e.g. httpAdminRoot: false). */

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { ExportError } from '../core/errors';
+import { holdSecrets } from '../core/redact';
 
 /**
  * Pending "Authenticate with …" sign-ins: a random `state` kept in memory for ten minutes, bound to
@@ -12,6 +14,8 @@ export interface PendingSignIn {
   readonly type: string;
   readonly scope: 'administrators' | 'contributors';
   readonly settings: unknown;
+  /** The hosts the sign-in talks to: what the refresh token it brings back is pinned to. */
+  readonly hosts: readonly string[];
   readonly clientId: string;
   readonly clientSecret: string;
   /** The client id and secret came with the start request (so they are stored with the refresh token). */
@@ -21,24 +25,35 @@ export interface PendingSignIn {
 }
 
 export const SIGN_IN_TTL_MS = 10 * 60 * 1000;
+/** Sign-ins one user may have pending: starting more drops that user's oldest, never someone else's. */
+export const MAX_PENDING_PER_USER = 10;
+/** Across all users: beyond this, new sign-ins are refused until some end (nobody's are evicted). */
 const MAX_PENDING = 1000;
 
 export class PendingSignIns {
-  private readonly pending = new Map<string, PendingSignIn>();
+  private readonly pending = new Map<string, PendingSignIn & { readonly release: () => void }>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** Keeps the sign-in (its client secret masked in any text until it ends) and answers its `state`. */
   create(signIn: Omit<PendingSignIn, 'expiresAt'>): string {
     this.sweep();
-    // Bounded: the oldest goes first if someone starts sign-ins in a loop.
-    if (this.pending.size >= MAX_PENDING) this.pending.delete(this.pending.keys().next().value as string);
+    const mine = [...this.pending].filter(([, pending]) => pending.user === signIn.user);
+    if (mine.length >= MAX_PENDING_PER_USER) this.end(mine[0][0]);
+    if (this.pending.size >= MAX_PENDING) throw new ExportError('rate_limited', 'Too many sign-ins are pending: finish or wait for one (they expire after ten minutes)', { retryable: false });
     const state = randomBytes(24).toString('base64url');
-    this.pending.set(state, { ...signIn, expiresAt: this.now() + SIGN_IN_TTL_MS });
+    this.pending.set(state, { ...signIn, expiresAt: this.now() + SIGN_IN_TTL_MS, release: holdSecrets([signIn.clientSecret]) });
     return state;
+  }
+
+  /** Sign-ins pending (tests: bounded). */
+  get size(): number {
+    return this.pending.size;
   }
 
   /** The pending sign-in for `state`, without using it up (to pick the route's permission). */
   peek(state: unknown): PendingSignIn | undefined {
+    this.sweep();
     if (typeof state !== 'string') return undefined;
     const found = this.pending.get(state);
     return found && found.expiresAt > this.now() ? found : undefined;
@@ -48,13 +63,18 @@ export class PendingSignIns {
   take(state: unknown, user?: string): PendingSignIn | undefined {
     const found = this.peek(state);
     if (!found || (user !== undefined && found.user !== user)) return undefined;
-    this.pending.delete(state as string);
+    this.end(state as string);
     return found;
+  }
+
+  private end(state: string): void {
+    this.pending.get(state)?.release();
+    this.pending.delete(state);
   }
 
   private sweep(): void {
     const now = this.now();
-    for (const [state, signIn] of this.pending) if (signIn.expiresAt <= now) this.pending.delete(state);
+    for (const [state, signIn] of this.pending) if (signIn.expiresAt <= now) this.end(state);
   }
 }
 

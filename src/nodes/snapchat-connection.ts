@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { exchangeSnapchatCode, SNAPCHAT_DEFAULTS, SnapchatConnection, snapchatAuthorizeUrl } from '../platforms/snapchat';
 import { baseUrl, parseAdminQuery, queryId } from './config-schemas';
+import { registerAdminApi } from './admin-api';
 import { registerConnectionNode } from './connection-node';
 import type { NodeRedApi } from './red-types';
 
@@ -10,10 +11,12 @@ const SettingsSchema = z.object({
 });
 
 export = function register(RED: NodeRedApi): void {
+  registerAdminApi(RED);
   registerConnectionNode<z.output<typeof SettingsSchema>, SnapchatConnection>(RED, {
     type: 'snapchat-connection',
     credentials: { clientId: { type: 'text' }, clientSecret: { type: 'password' }, refreshToken: { type: 'password' } },
     settingsSchema: SettingsSchema,
+    hosts: (settings) => [settings.authBaseUrl, settings.apiBaseUrl],
     admin: {
       authorizeUrl: (settings, params) => snapchatAuthorizeUrl(settings.authBaseUrl, params),
       exchangeCode: (http, settings, client, code, redirectUri) => exchangeSnapchatCode(http, { authBaseUrl: settings.authBaseUrl, ...client }, code, redirectUri),

@@ -67,6 +67,8 @@ export class ExportStatus {
         return this.t('sequenceTimeout');
       case 'aborted':
         return this.t('stopped');
+      case 'secrets_required':
+        return this.t('secretsRequired');
       default:
         return this.t('failed', { code });
     }

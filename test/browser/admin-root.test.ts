@@ -35,7 +35,7 @@ describe(`the editor helper under httpAdminRoot (Node-RED ${nodeRedVersion}, Chr
         const types = ['snapchat-connection', 'snapchat-audience', 'microsoft-ads-connection', 'microsoft-ads-audience', 'criteo-connection', 'criteo-audience'];
         return { helper: Object.keys(g.audienceExportEditor ?? {}).sort(), missing: types.filter((type) => !g.RED.nodes.getType(type)) };
       });
-      assert.deepEqual(loaded, { helper: ['approveOnSave', 'connectionPanel', 'exportPanel'], missing: [] });
+      assert.deepEqual(loaded, { helper: ['approveOnSave', 'connectionPanel', 'exportPanel', 'saveConnection'], missing: [] });
     } finally {
       await editor.page.close();
     }

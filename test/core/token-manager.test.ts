@@ -74,7 +74,7 @@ describe('token manager', () => {
   it('keeps a rotated refresh token durably, encrypted, and uses it after a restart', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ax-token-'));
     const file = path.join(dir, 'conn.json');
-    const keys = { clientSecret: 'client-secret-value', connectionId: 'conn1', credentialRefreshToken: 'refresh-original' };
+    const keys = { clientSecret: 'client-secret-value', connectionId: 'conn1', credentialRefreshToken: 'refresh-original', hosts: 'hosts-key' };
     const seen: Array<string | undefined> = [];
     const rotate = async (refreshToken: string | undefined): Promise<TokenGrant> => {
       seen.push(refreshToken);

@@ -249,7 +249,8 @@ async function runPlatform(sandbox: Sandbox, c: PlatformCase, print: (line: stri
   const dropsAfterApply = 2;
   sandbox.faults.failNext({ status: 'dropAfterApply', count: dropsAfterApply, ...c.upload });
 
-  const runtime = new Runtime(userDir, dataDir, exporter);
+  // What the export dialog posts on Done: the export, and its connection as the editor holds it.
+  const runtime = new Runtime(userDir, dataDir, { ...exporter, connectionConfig: flows[1] });
   const started = performance.now();
   let summariesSeen = 0;
   let batchesSeen = 0;

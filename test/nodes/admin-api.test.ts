@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { PendingSignIns, SIGN_IN_TTL_MS } from '../../src/nodes/sign-in';
+import { heldSecretCount } from '../../src/core/redact';
+import { tokenStoreFor } from '../../src/nodes/connection-node';
+import { MAX_PENDING_PER_USER, PendingSignIns, SIGN_IN_TTL_MS } from '../../src/nodes/sign-in';
 import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX } from '../../src/sandbox';
 import {
   criteoCredentials,
@@ -58,6 +60,8 @@ async function allow(authorizeUrl: string): Promise<{ code: string; state: strin
 
 describe('admin endpoints: sign-in, test connection, audiences, approvals', function () {
   let sandbox: Sandbox;
+  /** A connection as its dialog posts it: type, scope, consent and the hosts as typed (the sandbox). */
+  const dialog = (type: string, extra: Record<string, unknown> = {}) => ({ type, scope: 'administrators', consent: true, authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, ...extra });
   /** Refresh tokens the sign-ins stored: no answer may hold one. */
   const issuedTokens: string[] = [];
 
@@ -75,7 +79,7 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
     const { run } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials({ refreshToken: '' }));
     const unsigned = await run({ payload: profiles(5), segment: 'Before sign-in' });
     assert.equal(unsigned.error?.code, 'reauth_required', 'no refresh token yet');
-    const start = await adminPost('/audience-export/auth/conn/start', { type: 'snapchat-connection', scope: 'administrators', clientId: SNAPCHAT_SANDBOX.clientId, authBaseUrl: sandbox.url, redirectUri: REDIRECT_URI });
+    const start = await adminPost('/audience-export/auth/conn/start', { ...dialog('snapchat-connection'), clientId: SNAPCHAT_SANDBOX.clientId, redirectUri: REDIRECT_URI });
     assert.equal(start.status, 200, start.text);
     const url = new URL(String(start.body.authorizeUrl));
     assert.equal(`${url.origin}${url.pathname}`, `${sandbox.url}/login/oauth2/authorize`);
@@ -114,7 +118,7 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
   it('a wrong or unknown state is refused with 400 and stores nothing', async () => {
     await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
     const before = JSON.stringify(credentialStore().get('conn'));
-    const start = await adminPost('/audience-export/auth/conn/start', { type: 'snapchat-connection', clientId: SNAPCHAT_SANDBOX.clientId, redirectUri: REDIRECT_URI });
+    const start = await adminPost('/audience-export/auth/conn/start', { ...dialog('snapchat-connection'), clientId: SNAPCHAT_SANDBOX.clientId, redirectUri: REDIRECT_URI });
     const { code } = await allow(String(start.body.authorizeUrl));
     const wrong = await adminGet(`/audience-export/auth/callback?code=${encodeURIComponent(code)}&state=not-the-state`);
     assert.equal(wrong.status, 400);
@@ -131,7 +135,7 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
   it('a sign-in expires after ten minutes and is used once', () => {
     let now = 0;
     const pending = new PendingSignIns(() => now);
-    const signIn = { connectionId: 'c', user: 'alice', type: 't', scope: 'administrators' as const, settings: {}, clientId: 'id', clientSecret: 's', clientPosted: false, redirectUri: REDIRECT_URI };
+    const signIn = { connectionId: 'c', user: 'alice', type: 't', scope: 'administrators' as const, settings: {}, hosts: [], clientId: 'id', clientSecret: 's', clientPosted: false, redirectUri: REDIRECT_URI };
     const state = pending.create(signIn);
     assert.equal(pending.take(state, 'bob'), undefined, 'another user cannot use it');
     now = SIGN_IN_TTL_MS + 1;
@@ -142,14 +146,35 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
     assert.equal(pending.take(second, 'alice'), undefined, 'used once');
   });
 
+  it('pending sign-ins are capped per user (one user cannot evict another\'s) and let go of their secrets when they end', () => {
+    const pending = new PendingSignIns();
+    const before = heldSecretCount();
+    const signIn = (user: string, i: number) => ({ connectionId: 'c', user, type: 't', scope: 'administrators' as const, settings: {}, hosts: [], clientId: 'id', clientSecret: `secret-of-${user}-${i}`, clientPosted: true, redirectUri: REDIRECT_URI });
+    const alice = pending.create(signIn('alice', 0));
+    for (let i = 0; i < 1000; i++) pending.create(signIn('mallory', i));
+    assert.equal(pending.size, 1 + MAX_PENDING_PER_USER);
+    assert.ok(pending.peek(alice), 'alice\'s sign-in survives mallory\'s thousand');
+    assert.equal(heldSecretCount(), before + 1 + MAX_PENDING_PER_USER, 'only the pending ones are held for masking');
+    assert.ok(pending.take(alice, 'alice'));
+    assert.equal(heldSecretCount(), before + MAX_PENDING_PER_USER);
+  });
+
+  it('keeps rotated refresh tokens in collision-free files (conn/1 and conn_1 once shared one)', () => {
+    const RED = { settings: { audienceExportDir: '/tmp/ax' } } as unknown as Parameters<typeof tokenStoreFor>[0];
+    const credentials = { clientSecret: 'secret-value', refreshToken: 'refresh-value' };
+    const fileOf = (id: string) => (tokenStoreFor(RED, id, credentials, ['https://a.example']) as unknown as { file: string }).file;
+    assert.notEqual(fileOf('conn/1'), fileOf('conn_1'));
+    assert.equal(fileOf('conn/1'), fileOf('conn/1'));
+    assert.ok(fileOf('../../etc/passwd').startsWith('/tmp/ax/tokens/'));
+  });
+
   it('paste-the-code fallback: Microsoft, with the client id and secret posted, on a connection not yet deployed', async () => {
     await loadFlow(microsoftFlow(sandbox), microsoftCredentials());
     const start = await adminPost('/audience-export/auth/new-ms/start', {
-      type: 'microsoft-ads-connection',
+      ...dialog('microsoft-ads-connection'),
       scope: 'contributors',
       clientId: MICROSOFT_ADS_SANDBOX.clientId,
       clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret,
-      authBaseUrl: sandbox.url,
       tenant: 'common',
       environment: 'sandbox',
       redirectUri: REDIRECT_URI,
@@ -172,7 +197,7 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
 
   it('Criteo: sign-in only for the authorization-code grant', async () => {
     await loadFlow(criteoFlow(sandbox, {}, { grantType: 'authorization_code' }), criteoCredentials());
-    const start = await adminPost('/audience-export/auth/conn/start', { type: 'criteo-connection', redirectUri: REDIRECT_URI });
+    const start = await adminPost('/audience-export/auth/conn/start', { ...dialog('criteo-connection'), grantType: 'authorization_code', apiVersion: CRITEO_SANDBOX.apiVersion, redirectUri: REDIRECT_URI });
     assert.equal(start.status, 200, start.text);
     const url = new URL(String(start.body.authorizeUrl));
     assert.equal(url.pathname, '/oauth2');
@@ -184,7 +209,7 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
     assert.ok(stored.refreshToken && stored.refreshToken !== CRITEO_SANDBOX.refreshToken);
     issuedTokens.push(stored.refreshToken);
 
-    const clientCredentials = await adminPost('/audience-export/auth/cc/start', { type: 'criteo-connection', grantType: 'client_credentials', clientId: 'x', clientSecret: 'y', redirectUri: REDIRECT_URI });
+    const clientCredentials = await adminPost('/audience-export/auth/cc/start', { ...dialog('criteo-connection'), grantType: 'client_credentials', clientId: 'x', clientSecret: 'y', redirectUri: REDIRECT_URI });
     assert.equal(clientCredentials.status, 400);
   });
 
@@ -216,21 +241,22 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
   it('audiences: the account\'s audiences for the picker', async () => {
     await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
     const created = sandbox.snapchat.createSegment({ adAccountId: SNAPCHAT_SANDBOX.adAccountId, name: 'VIP' });
-    const list = await adminGet(`/audience-export/audiences/conn?adAccountId=${SNAPCHAT_SANDBOX.adAccountId}`);
+    const picker = (id: string, connection: Record<string, unknown>, query: Record<string, unknown>) => adminPost(`/audience-export/audiences/${id}`, { connection, query });
+    const list = await picker('conn', dialog('snapchat-connection'), { adAccountId: SNAPCHAT_SANDBOX.adAccountId });
     assert.equal(list.status, 200, list.text);
     assert.deepEqual(list.body, [{ id: created.id, name: 'VIP' }]);
-    const missing = await adminGet('/audience-export/audiences/conn');
+    const missing = await picker('conn', dialog('snapchat-connection'), {});
     assert.equal(missing.status, 400);
-    const forbidden = await adminGet(`/audience-export/audiences/conn?adAccountId=${SNAPCHAT_SANDBOX.otherAdAccountId}`);
+    const forbidden = await picker('conn', dialog('snapchat-connection'), { adAccountId: SNAPCHAT_SANDBOX.otherAdAccountId });
     assert.equal(forbidden.status, 502);
     assert.equal((forbidden.body as { error: { code: string } }).error.code, 'forbidden');
-    const undeployed = await adminGet(`/audience-export/audiences/nope?adAccountId=${SNAPCHAT_SANDBOX.adAccountId}`);
-    assert.equal(undeployed.status, 404);
+    const unknown = await picker('nope', dialog('snapchat-connection'), { adAccountId: SNAPCHAT_SANDBOX.adAccountId });
+    assert.equal(unknown.status, 502, 'a connection with no secrets cannot list anything');
     await helper.unload();
 
     await loadFlow(criteoFlow(sandbox), criteoCredentials());
     const segment = sandbox.criteo.createSegment({ advertiserId: CRITEO_SANDBOX.advertiserId, name: 'Loyal' });
-    const criteo = await adminGet(`/audience-export/audiences/conn?advertiserId=${CRITEO_SANDBOX.advertiserId}`);
+    const criteo = await picker('conn', dialog('criteo-connection', { grantType: 'client_credentials', apiVersion: CRITEO_SANDBOX.apiVersion }), { advertiserId: CRITEO_SANDBOX.advertiserId });
     assert.equal(criteo.status, 200, criteo.text);
     assert.deepEqual(criteo.body, [{ id: segment.id, name: 'Loyal' }]);
   });
@@ -241,15 +267,16 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
     const exporter = flow.find((n) => n.id === 'exp') ?? { id: 'exp', type: '' };
     const before = await adminGet('/audience-export/approvals/exp');
     assert.deepEqual(before.body, { approved: false, required: false });
-    const approved = await adminPost('/audience-export/approvals/exp', exporter);
+    const connectionConfig = flow.find((n) => n.id === 'conn');
+    const approved = await adminPost('/audience-export/approvals/exp', { ...exporter, connectionConfig });
     assert.equal(approved.status, 200, approved.text);
     const after = await adminGet('/audience-export/approvals/exp');
     assert.deepEqual(after.body, { approved: true, required: false });
-    const edited = await adminPost('/audience-export/approvals/exp', { ...exporter, mode: 'add' });
+    const edited = await adminPost('/audience-export/approvals/exp', { ...exporter, mode: 'add', connectionConfig });
     assert.notEqual(edited.body.fingerprint, approved.body.fingerprint);
     assert.deepEqual((await adminGet('/audience-export/approvals/exp')).body, { approved: false, required: false });
     assert.deepEqual((await adminGet(`/audience-export/approvals/exp?fingerprint=${String(edited.body.fingerprint)}`)).body, { approved: true, required: false });
-    const wrongNode = await adminPost('/audience-export/approvals/other', exporter);
+    const wrongNode = await adminPost('/audience-export/approvals/other', { ...exporter, connectionConfig });
     assert.equal(wrongNode.status, 400);
   });
 });

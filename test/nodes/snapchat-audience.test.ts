@@ -225,7 +225,8 @@ describe('snapchat-audience in a Node-RED runtime, against the sandbox', functio
     const second = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
     const summary = await second.run({ payload: profiles(4), segment: 'Rotate' });
     assert.equal(summary.status, 'completed', JSON.stringify(summary.error));
-    const stored = await fs.readFile(path.join(dataDir, 'tokens', 'conn.json'), 'utf8');
+    const [file] = await fs.readdir(path.join(dataDir, 'tokens'));
+    const stored = await fs.readFile(path.join(dataDir, 'tokens', file), 'utf8');
     assert.ok(!stored.includes(SNAPCHAT_SANDBOX.refreshToken));
   });
 

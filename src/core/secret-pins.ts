@@ -1,0 +1,167 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { ExportError } from './errors';
+
+/**
+ * Host pinning (DESIGN §6): a stored secret (client secret, refresh token, developer token, access
+ * token) and every token derived from it go only to the hosts it was entered for. A pin records, per
+ * connection and credential, a salted digest of the value and the host sets it was entered for.
+ * A value seen for the first time is pinned to the hosts it arrives with (it was typed for them,
+ * by whoever typed it); a known value whose connection now names other hosts is refused, so a user
+ * who can only edit flows cannot point an administrator's secrets at a listener of theirs.
+ * Entering the value again (the connection dialog posts it, or a sign-in returns it) adds the new hosts.
+ */
+
+/** Host sets remembered per value: an administrator moving between a proxy and the real host keeps both. */
+const MAX_HOST_SETS = 4;
+
+export type Secrets = Readonly<Record<string, string | undefined>>;
+
+export interface SecretPins {
+  /** At a connection's start: pin new values to `hosts`; refuse (`secrets_required`) values pinned to other hosts. */
+  verify(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void>;
+  /** Before a stored value is used for `hosts` (admin routes): refuse unless it was entered for them; never pins. */
+  assertEnteredFor(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void>;
+  /** These values were entered (again) for `hosts`. */
+  enter(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void>;
+}
+
+/** The host set as one string: the normalised base URLs, sorted (order and trailing slashes do not matter). */
+export function hostSetKey(hosts: readonly string[]): string {
+  const normalised = hosts.map((host) => {
+    try {
+      const url = new URL(host);
+      return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`.toLowerCase();
+    } catch {
+      return host.trim().toLowerCase();
+    }
+  });
+  return createHash('sha256').update([...new Set(normalised)].sort().join('\n')).digest('hex').slice(0, 32);
+}
+
+const PinSchema = z.object({ digest: z.string(), hosts: z.array(z.string()) });
+const FileSchema = z.object({ salt: z.string(), connections: z.record(z.string(), z.record(z.string(), PinSchema)) });
+type PinFile = z.infer<typeof FileSchema>;
+
+/** Pins in `<data dir>/pins.json` (mode 0600). Writes are serialised in the process and land atomically. */
+export class FileSecretPins implements SecretPins {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly file: string) {}
+
+  verify(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void> {
+    return this.update((pins) => {
+      const hostKey = hostSetKey(hosts);
+      const connection = (pins.connections[connectionId] ??= {});
+      const refused: string[] = [];
+      for (const [name, value] of present(secrets)) {
+        const digest = digestOf(pins.salt, connectionId, name, value);
+        const pin = connection[name];
+        if (pin?.digest === digest) {
+          if (!pin.hosts.includes(hostKey)) refused.push(name);
+        } else connection[name] = { digest, hosts: [hostKey] };
+      }
+      if (refused.length > 0) throw hostsChanged(refused);
+    });
+  }
+
+  async assertEnteredFor(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void> {
+    await this.chain.catch(() => undefined);
+    const pins = await this.read();
+    const hostKey = hostSetKey(hosts);
+    const refused = present(secrets)
+      .filter(([name, value]) => {
+        const pin = pins.connections[connectionId]?.[name];
+        return !pin || pin.digest !== digestOf(pins.salt, connectionId, name, value) || !pin.hosts.includes(hostKey);
+      })
+      .map(([name]) => name);
+    if (refused.length > 0) throw hostsChanged(refused);
+  }
+
+  enter(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void> {
+    return this.update((pins) => {
+      const hostKey = hostSetKey(hosts);
+      const connection = (pins.connections[connectionId] ??= {});
+      for (const [name, value] of present(secrets)) {
+        const digest = digestOf(pins.salt, connectionId, name, value);
+        const known = connection[name]?.digest === digest ? connection[name].hosts.filter((key) => key !== hostKey) : [];
+        connection[name] = { digest, hosts: [...known, hostKey].slice(-MAX_HOST_SETS) };
+      }
+    });
+  }
+
+  /** Read, change and write back, one change at a time; a change that throws writes nothing else but its pins. */
+  private update(change: (pins: PinFile) => void): Promise<void> {
+    const next = this.chain
+      .catch(() => undefined)
+      .then(async () => {
+        const pins = await this.read();
+        let refusal: unknown;
+        try {
+          change(pins);
+        } catch (thrown) {
+          refusal = thrown;
+        }
+        await this.write(pins);
+        if (refusal) throw refusal;
+      });
+    this.chain = next;
+    return next;
+  }
+
+  private async read(): Promise<PinFile> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (thrown) {
+      if ((thrown as NodeJS.ErrnoException).code === 'ENOENT') return { salt: randomBytes(16).toString('hex'), connections: {} };
+      throw new ExportError('state_io', 'The host pins file could not be read');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const parsed = FileSchema.safeParse(json);
+    // A damaged pins file must not let any secret go anywhere: refuse until it is repaired or removed.
+    if (!parsed.success) throw new ExportError('state_io', 'The host pins file is damaged (remove it to pin every connection again on its next start)');
+    return parsed.data;
+  }
+
+  private async write(pins: PinFile): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const temporary = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
+    await fs.writeFile(temporary, JSON.stringify(pins, null, 1), { mode: 0o600 });
+    await fs.rename(temporary, this.file);
+  }
+}
+
+/** One store per file in a process, so concurrent connections serialise their changes. */
+const stores = new Map<string, FileSecretPins>();
+
+export function secretPinsFor(file: string): FileSecretPins {
+  let store = stores.get(file);
+  if (!store) {
+    store = new FileSecretPins(file);
+    stores.set(file, store);
+  }
+  return store;
+}
+
+function present(secrets: Secrets): Array<[string, string]> {
+  return Object.entries(secrets).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '');
+}
+
+function digestOf(salt: string, connectionId: string, name: string, value: string): string {
+  return createHash('sha256').update(`${salt}\0${connectionId}\0${name}\0${value}`).digest('hex');
+}
+
+function hostsChanged(names: readonly string[]): ExportError {
+  return new ExportError(
+    'secrets_required',
+    `The connection's hosts are not those its ${names.join(', ')} ${names.length === 1 ? 'was' : 'were'} entered for: enter ${names.length === 1 ? 'it' : 'them'} again in the connection dialog (they then go to the new hosts); nothing was sent`,
+  );
+}
