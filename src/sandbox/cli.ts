@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from './index';
+import { CRITEO_EMPTY_STATISTICS, CRITEO_MATCH_RATE_SCALES, CRITEO_NULL_SEARCH_ENTRIES, MS_FAULT_ENVELOPES } from './options';
 
 const HELP = `Usage: audience-export-sandbox [options]
 
@@ -26,6 +27,21 @@ Options:
   --status-case <case>     upper (default) or lower request_status words
   --hostile                hostile mode: every error answer echoes the request's secrets and carries HTML
   --hostile-names          audience names in listings and creations come back as HTML
+
+Answer shapes where the sources differ (defaults: the official definitions):
+  --snapchat-me-envelope           GET /v1/me adds the old request_status/request_id envelope
+                                   (default: the documented {"me":{…}} only)
+  --microsoft-ads-sizes-as-numbers SearchSize/AudienceNetworkSize as JSON numbers (default: strings)
+  --microsoft-ads-fault-envelope <bare|wrapped>
+                                   faults as the bare ApplicationFault (default) or wrapped in
+                                   {"ApplicationFault": …} (the PHP migration guide's sample)
+  --criteo-match-rate <fraction|percent>
+                                   statistics' matchRate as 0-1 (default) or 0-100
+  --criteo-null-search-entry <off|id|attributes|name>
+                                   searches include one entry with that field null (default off)
+  --criteo-empty-statistics <zeros|data-null|attributes-null>
+                                   statistics of an empty contact list (default zeros)
+
   --quiet                  no request log
   --help                   show this help
 `;
@@ -45,6 +61,12 @@ function main(): void {
         'status-case': { type: 'string', default: 'upper' },
         hostile: { type: 'boolean', default: false },
         'hostile-names': { type: 'boolean', default: false },
+        'snapchat-me-envelope': { type: 'boolean', default: false },
+        'microsoft-ads-sizes-as-numbers': { type: 'boolean', default: false },
+        'microsoft-ads-fault-envelope': { type: 'string', default: 'bare' },
+        'criteo-match-rate': { type: 'string', default: 'fraction' },
+        'criteo-null-search-entry': { type: 'string', default: 'off' },
+        'criteo-empty-statistics': { type: 'string', default: 'zeros' },
         quiet: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
@@ -71,6 +93,12 @@ function main(): void {
     statusCase,
     hostile: values.hostile,
     hostileNames: values['hostile-names'],
+    snapchatMeEnvelope: values['snapchat-me-envelope'],
+    microsoftAdsSizesAsNumbers: values['microsoft-ads-sizes-as-numbers'],
+    microsoftAdsFaultEnvelope: choice('--microsoft-ads-fault-envelope', values['microsoft-ads-fault-envelope'], MS_FAULT_ENVELOPES),
+    criteoMatchRate: choice('--criteo-match-rate', values['criteo-match-rate'], CRITEO_MATCH_RATE_SCALES),
+    criteoNullSearchEntry: choice('--criteo-null-search-entry', values['criteo-null-search-entry'], CRITEO_NULL_SEARCH_ENTRIES),
+    criteoEmptyStatistics: choice('--criteo-empty-statistics', values['criteo-empty-statistics'], CRITEO_EMPTY_STATISTICS),
     log: values.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   };
 
@@ -94,6 +122,7 @@ function main(): void {
           `  refresh token      ${CRITEO_SANDBOX.refreshToken}`,
           `  advertiser id      ${CRITEO_SANDBOX.advertiserId}`,
           `  API version        ${CRITEO_SANDBOX.apiVersion}`,
+          `  consent page       ${sandbox.url}${CRITEO_SANDBOX.paths.consent} (Criteo's guide) or ${sandbox.url}${CRITEO_SANDBOX.paths.authorize} (OpenAPI)`,
           '',
           'Microsoft Advertising (fake credentials, sandbox only):',
           `  auth/api base URL  ${sandbox.url}`,
@@ -105,9 +134,10 @@ function main(): void {
           `  customer id        ${MICROSOFT_ADS_SANDBOX.customerId}`,
           `  account id         ${MICROSOFT_ADS_SANDBOX.accountId}`,
           '',
-          `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/hostile, /_sandbox/snapchat/segments, /_sandbox/criteo/segments, /_sandbox/microsoft-ads/audiences, POST /_sandbox/reset`,
+          `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/hostile, /_sandbox/snapchat/segments, /_sandbox/snapchat/switches, /_sandbox/criteo/segments, /_sandbox/criteo/settings, /_sandbox/microsoft-ads/audiences, /_sandbox/microsoft-ads/switches, POST /_sandbox/reset`,
           '',
           ...hostileLines(sandbox.getHostile()),
+          ...shapeLines(options),
         ].join('\n'),
       );
       const stop = (): void => {
@@ -123,11 +153,29 @@ function main(): void {
   );
 }
 
+/** Which answer shapes differ from the official defaults, so a demo knows what it is talking to. */
+function shapeLines(options: SandboxOptions): string[] {
+  const changed = [
+    options.snapchatMeEnvelope ? 'Snapchat /v1/me with request_status' : undefined,
+    options.microsoftAdsSizesAsNumbers ? 'Microsoft sizes as numbers' : undefined,
+    options.microsoftAdsFaultEnvelope === 'wrapped' ? 'Microsoft faults wrapped in ApplicationFault' : undefined,
+    options.criteoMatchRate === 'percent' ? 'Criteo matchRate 0-100' : undefined,
+    options.criteoNullSearchEntry && options.criteoNullSearchEntry !== 'off' ? `Criteo search entry with null ${options.criteoNullSearchEntry}` : undefined,
+    options.criteoEmptyStatistics && options.criteoEmptyStatistics !== 'zeros' ? `Criteo empty statistics ${options.criteoEmptyStatistics}` : undefined,
+  ].filter((line): line is string => line !== undefined);
+  return changed.length > 0 ? [`ANSWER SHAPES: ${changed.join('; ')} (see /_sandbox/<platform>/switches or /settings)`, ''] : [];
+}
+
 function hostileLines(hostile: { on: boolean; names: boolean }): string[] {
   const lines: string[] = [];
   if (hostile.on) lines.push('HOSTILE MODE: error answers echo request secrets and HTML (POST /_sandbox/hostile {"on":false} to stop)', '');
   if (hostile.names) lines.push('HOSTILE NAMES: audience names come back as HTML', '');
   return lines;
+}
+
+function choice<T extends string>(flag: string, value: string, allowed: ReadonlyArray<T>): T {
+  if (!(allowed as ReadonlyArray<string>).includes(value)) fail(`${flag} must be one of ${allowed.join(', ')}`);
+  return value as T;
 }
 
 function integer(flag: string, value: string): number {

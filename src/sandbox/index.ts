@@ -16,12 +16,12 @@ import { registerSnapchat, type SnapchatSandbox } from './snapchat';
 import { registerCriteo, type CriteoSandbox } from './criteo';
 import { registerMicrosoftAds, type MicrosoftAdsSandbox } from './microsoft-ads';
 
-export type { SandboxOptions } from './options';
+export type { CriteoEmptyStatistics, CriteoMatchRateScale, CriteoNullSearchEntry, MsFaultEnvelope, SandboxOptions } from './options';
 export type { HostileSettings } from './hostile';
 export { HOSTILE_IMG, HOSTILE_SCRIPT } from './hostile';
 export type { FaultControls, FaultSettings, FailNextSpec, InjectedCounts } from './faults';
 export type { RecordedRequest, RecorderFilter, RequestRecorder } from './recorder';
-export type { SnapchatCalls, SnapchatSandbox, SnapSegmentRecord } from './snapchat';
+export type { SnapchatCalls, SnapchatSandbox, SnapchatSwitches, SnapSegmentRecord } from './snapchat';
 export { SNAPCHAT_SANDBOX } from './snapchat/fixtures';
 export type { CriteoCalls, CriteoSandbox, CriteoSegmentRecord, CriteoSegmentType, DuplicateNameMode } from './criteo';
 export { CRITEO_SANDBOX } from './criteo/fixtures';
@@ -42,7 +42,7 @@ export interface Sandbox {
    */
   setHostile(settings: { on: boolean; names?: boolean }): void;
   getHostile(): Readonly<HostileSettings>;
-  /** Back to the fixtures: every platform's state, tokens and rate limits, the faults, the recorder and hostile mode (to the options'). */
+  /** Back to the fixtures: every platform's state, tokens and rate limits, the faults, the recorder, hostile mode and the answer-shape switches (both to the options'). */
   reset(): void;
   /** Closes the server and all sockets (keep-alive ones too). */
   close(): Promise<void>;

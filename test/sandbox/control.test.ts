@@ -158,10 +158,56 @@ describe('sandbox: CLI', () => {
       const [code] = (await once(child, 'exit')) as [number | null];
       return { code, out };
     };
-    const [help, bad] = await Promise.all([run(['--help']), run(['--port', 'x'])]);
+    const [help, bad, badChoice] = await Promise.all([run(['--help']), run(['--port', 'x']), run(['--criteo-match-rate', 'ratio'])]);
     help.code!.should.equal(0);
     help.out.should.containEql('--no-rate-limit');
+    for (const flag of ['--snapchat-me-envelope', '--microsoft-ads-sizes-as-numbers', '--microsoft-ads-fault-envelope', '--criteo-match-rate', '--criteo-null-search-entry', '--criteo-empty-statistics']) {
+      help.out.should.containEql(flag);
+    }
     bad.code!.should.equal(2);
     bad.out.should.containEql('--port');
+    badChoice.code!.should.equal(2);
+    badChoice.out.should.containEql('--criteo-match-rate must be one of fraction, percent');
+  });
+
+  it('the answer-shape flags set the switches the control routes report', async function () {
+    this.timeout(15000);
+    const root = path.resolve(__dirname, '../..');
+    const args = [
+      '--port',
+      '0',
+      '--quiet',
+      '--snapchat-me-envelope',
+      '--microsoft-ads-sizes-as-numbers',
+      '--microsoft-ads-fault-envelope',
+      'wrapped',
+      '--criteo-match-rate',
+      'percent',
+      '--criteo-null-search-entry',
+      'name',
+      '--criteo-empty-statistics',
+      'data-null',
+    ];
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          out += chunk;
+          const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+          if (m && out.includes('ANSWER SHAPES')) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`cli exited early (${code}): ${out}`)));
+      });
+      out.should.containEql(`${url}/request`);
+      obj((await http(url, 'GET', '/_sandbox/snapchat/switches')).json).should.eql({ meEnvelope: true });
+      obj((await http(url, 'GET', '/_sandbox/microsoft-ads/switches')).json).should.have.properties({ sizesAsNumbers: true, faultEnvelope: 'wrapped' });
+      obj((await http(url, 'GET', '/_sandbox/criteo/settings')).json).should.have.properties({ matchRate: 'percent', nullSearchEntry: 'name', emptyStatistics: 'data-null' });
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import should from 'should';
 import { CRITEO_SANDBOX, SNAPCHAT_SANDBOX, startSandbox, type Sandbox } from '../../src/sandbox';
 import { SlidingWindows } from '../../src/sandbox/criteo/rate-limit';
+import { resolveOptions } from '../../src/sandbox/options';
 import { http, obj, type HttpResult } from './helpers';
 
 const C = CRITEO_SANDBOX;
@@ -212,6 +213,35 @@ describe('sandbox: Criteo', () => {
       (await tokenRequest(sb, { ...exchange, code: issued, redirect_uri: 'http://any.example/cb' })).status.should.equal(200);
     });
 
+    it("the consent page also answers at /request (Criteo's guide), with the same behaviour, posting back to /request", async () => {
+      const redirectUri = 'http://127.0.0.1:1880/audience-export/criteo/callback';
+      const query = new URLSearchParams({ response_type: 'code', client_id: C.clientId, redirect_uri: redirectUri, state: 'st-2' });
+      const page = await http(sb, 'GET', `${C.paths.consent}?${query}`);
+      page.status.should.equal(200);
+      page.text.should.containEql('id="allow"');
+      page.text.should.containEql(`action="${C.paths.consent}"`);
+      (await http(sb, 'GET', `${C.paths.authorize}?${query}`)).text.should.containEql(`action="${C.paths.authorize}"`);
+      const allow = await http(sb, 'POST', C.paths.consent, {
+        rawBody: new URLSearchParams({ client_id: C.clientId, redirect_uri: redirectUri, state: 'st-2', decision: 'allow' }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      allow.status.should.equal(302);
+      const location = new URL(allow.headers.get('location') ?? '');
+      should(location.searchParams.get('state')).equal('st-2');
+      const code = location.searchParams.get('code') ?? '';
+      const exchange = await tokenRequest(sb, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, client_id: C.clientId, client_secret: C.clientSecret });
+      exchange.status.should.equal(200);
+      // Same refusals as /oauth2: an unknown client is an error page, a bad response_type goes back as error=.
+      (await http(sb, 'GET', `${C.paths.consent}?${new URLSearchParams({ response_type: 'code', client_id: 'x', redirect_uri: redirectUri })}`)).status.should.equal(400);
+      const token = await http(sb, 'GET', `${C.paths.consent}?${new URLSearchParams({ response_type: 'token', client_id: C.clientId, redirect_uri: redirectUri, state: 's' })}`);
+      should(new URL(token.headers.get('location') ?? '').searchParams.get('error')).equal('unsupported_response_type');
+      const deny = await http(sb, 'POST', C.paths.consent, {
+        rawBody: new URLSearchParams({ client_id: C.clientId, redirect_uri: redirectUri, decision: 'deny' }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      should(new URL(deny.headers.get('location') ?? '').searchParams.get('error')).equal('access_denied');
+    });
+
     it('refuses other grant types and non-form bodies', async () => {
       should(obj((await tokenRequest(sb, { ...clientCredentials, grant_type: 'password' })).json).error).equal('unsupported_grant_type');
       const jsonBody = await http(sb, 'POST', C.paths.token, { body: clientCredentials });
@@ -251,12 +281,21 @@ describe('sandbox: Criteo', () => {
       (await http(sb, 'GET', '/2026-01/marketing-solutions/me', { token: await accessToken(sb) })).status.should.equal(200);
     });
 
-    it('GET /me identifies the application', async () => {
+    it("GET /me answers the spec's ApplicationSummaryModelResponse: data.type and data.attributes, no data.id", async () => {
       const res = await http(sb, 'GET', `${API}/me`, { token });
       res.status.should.equal(200);
-      const data = obj(obj(res.json).data);
-      data.should.have.properties({ id: C.application.id, type: 'Application' });
-      obj(data.attributes).should.have.properties({ name: C.application.name, organizationId: C.application.organizationId });
+      const body = obj(res.json);
+      Object.keys(body).sort().should.eql(['data', 'errors', 'warnings']);
+      const data = obj(body.data);
+      Object.keys(data).sort().should.eql(['attributes', 'type']);
+      data.type!.should.equal('Application');
+      obj(data.attributes).should.eql({
+        applicationId: 4242,
+        criteoService: 'MarketingSolutions',
+        description: C.application.description,
+        name: C.application.name,
+        organizationId: C.application.organizationId,
+      });
       sb.criteo.calls.me.should.equal(1);
     });
   });
@@ -476,6 +515,15 @@ describe('sandbox: Criteo', () => {
       sb.criteo.members(theirs.id).size.should.equal(0);
     });
 
+    it('identifierType is optional (the spec): absent or null is read as email', async () => {
+      for (const attributes of [{ operation: 'add', identifiers: ['Ann@Example.com'] }, { operation: 'add', identifierType: null, identifiers: [sha256('bob@example.com')] }]) {
+        const res = await amend(sb, token, segmentId, { data: { type: 'ContactlistAmendment', attributes } });
+        res.status.should.equal(200);
+        (res.json as AmendBody).data.attributes.should.have.properties({ identifierType: 'email', nbValidIdentifiers: 1, nbInvalidIdentifiers: 0 });
+      }
+      [...sb.criteo.members(segmentId)].sort().should.eql([sha256('ann@example.com'), sha256('bob@example.com')].sort());
+    });
+
     it('400 for a malformed amendment: wrong data.type, operation or identifierType, identifiers not an array', async () => {
       const attrs = { operation: 'add', identifierType: 'email', identifiers: ['a@example.com'] };
       const bodies = [
@@ -506,6 +554,98 @@ describe('sandbox: Criteo', () => {
       const empty = await http(sb, 'GET', `${API}/audience-segments/${segmentId}/contact-list/statistics`, { token });
       obj(obj(empty.json).data).attributes!.should.eql({ numberOfIdentifiers: 0, numberOfMatches: 0, matchRate: 0 });
       sb.criteo.calls.should.have.properties({ wipe: 1, statistics: 2 });
+    });
+  });
+
+  describe('answer shapes where the sources disagree', () => {
+    const statistics = (id: string): Promise<HttpResult> => http(sb, 'GET', `${API}/audience-segments/${id}/contact-list/statistics`, { token });
+    const emails = (n: number): string[] => Array.from({ length: n }, (_, i) => `user${i}@example.com`);
+
+    it("matchRate: a 0-1 fraction by default, a 0-100 percentage with setMatchRateScale('percent')", async () => {
+      const seg = sb.criteo.createSegment({ advertiserId: C.advertiserId, name: 'rate', members: emails(10) });
+      sb.criteo.shapes().matchRate.should.equal('fraction');
+      obj(obj((await statistics(seg.id)).json).data).attributes!.should.eql({ numberOfIdentifiers: 10, numberOfMatches: 6, matchRate: 0.6 });
+      sb.criteo.setMatchRateScale('percent');
+      obj(obj((await statistics(seg.id)).json).data).attributes!.should.eql({ numberOfIdentifiers: 10, numberOfMatches: 6, matchRate: 60 });
+      (() => sb.criteo.setMatchRateScale('ratio' as 'percent')).should.throw(RangeError);
+    });
+
+    for (const mode of ['id', 'attributes', 'name'] as const) {
+      it(`nullSearchEntry '${mode}': one extra entry with a null ${mode}, first, counted in totalItems; paging stays consistent`, async () => {
+        const ids: string[] = [];
+        for (let i = 0; i < 120; i++) ids.push(sb.criteo.createSegment({ advertiserId: C.advertiserId, name: `seg ${i}` }).id);
+        sb.criteo.setNullSearchEntry(mode);
+        const pages: ListBody[] = [];
+        for (let offset = 0; ; offset += 100) {
+          const page = (await search(sb, token, { advertiserIds: [C.advertiserId], audienceSegmentTypes: ['ContactList'] }, `?limit=100&offset=${offset}`)).json as ListBody;
+          pages.push(page);
+          if (page.data.length < 100) break;
+        }
+        pages.map((p) => [p.meta!.totalItems, p.data.length]).should.eql([
+          [121, 100],
+          [121, 21],
+        ]);
+        const entry = pages[0].data[0] as unknown as Record<string, unknown>;
+        entry.type!.should.equal('AudienceSegment');
+        if (mode === 'id') {
+          should(entry.id).be.null();
+          obj(entry.attributes).should.have.properties({ advertiserId: C.advertiserId, type: 'ContactList' });
+          obj(entry.attributes).name!.should.be.a.String();
+        } else if (mode === 'attributes') {
+          entry.id!.should.equal(C.nullEntryId);
+          should(entry.attributes).be.null();
+        } else {
+          entry.id!.should.equal(C.nullEntryId);
+          should(obj(entry.attributes).name).be.null();
+          obj(entry.attributes).should.have.properties({ advertiserId: C.advertiserId, type: 'ContactList' });
+        }
+        pages.flatMap((p) => p.data.slice(p === pages[0] ? 1 : 0).map((d) => d.id)).should.eql(ids);
+        // Not listed where it cannot match: an id filter, another type; its id names no segment.
+        ((await search(sb, token, { audienceSegmentIds: [ids[0]] })).json as ListBody).data.map((d) => d.id).should.eql([ids[0]]);
+        ((await search(sb, token, { audienceSegmentTypes: ['Retargeting'] })).json as ListBody).meta!.totalItems.should.equal(0);
+        (await statistics(C.nullEntryId)).status.should.equal(404);
+      });
+    }
+
+    it("emptyStatistics: zeros by default; 'data-null' → {data:null}; 'attributes-null' → {data:{…,attributes:null}}; only while the list is empty", async () => {
+      const seg = sb.criteo.createSegment({ advertiserId: C.advertiserId, name: 'empty' });
+      obj(obj((await statistics(seg.id)).json).data).attributes!.should.eql({ numberOfIdentifiers: 0, numberOfMatches: 0, matchRate: 0 });
+      sb.criteo.setEmptyStatistics('data-null');
+      const dataNull = await statistics(seg.id);
+      dataNull.status.should.equal(200);
+      obj(dataNull.json).should.eql({ data: null, errors: [], warnings: [] });
+      sb.criteo.setEmptyStatistics('attributes-null');
+      obj(obj((await statistics(seg.id)).json).data).should.eql({ id: seg.id, type: 'ContactlistStatistics', attributes: null });
+      await amend(sb, token, seg.id, amendBody('add', emails(5)));
+      obj(obj((await statistics(seg.id)).json).data).attributes!.should.eql({ numberOfIdentifiers: 5, numberOfMatches: 3, matchRate: 0.6 });
+      (() => sb.criteo.setEmptyStatistics('none' as 'zeros')).should.throw(RangeError);
+    });
+
+    it('the settings control route sets all three; bad values are 400; reset goes back to the options', async () => {
+      const set = await http(sb, 'POST', '/_sandbox/criteo/settings', { body: { matchRate: 'percent', nullSearchEntry: 'name', emptyStatistics: 'data-null' } });
+      set.status.should.equal(200);
+      obj(set.json).should.have.properties({ matchRate: 'percent', nullSearchEntry: 'name', emptyStatistics: 'data-null' });
+      sb.criteo.shapes().should.eql({ duplicateNameMode: '400', matchRate: 'percent', nullSearchEntry: 'name', emptyStatistics: 'data-null' });
+      for (const bad of [{ matchRate: 'ratio' }, { nullSearchEntry: 'type' }, { emptyStatistics: 'none' }]) {
+        (await http(sb, 'POST', '/_sandbox/criteo/settings', { body: bad })).status.should.equal(400);
+      }
+      sb.reset();
+      sb.criteo.shapes().should.eql({ duplicateNameMode: '400', matchRate: 'fraction', nullSearchEntry: 'off', emptyStatistics: 'zeros' });
+
+      const opted = await startSandbox({ rateLimit: false, criteoMatchRate: 'percent', criteoNullSearchEntry: 'attributes', criteoEmptyStatistics: 'attributes-null' });
+      try {
+        opted.criteo.shapes().should.eql({ duplicateNameMode: '400', matchRate: 'percent', nullSearchEntry: 'attributes', emptyStatistics: 'attributes-null' });
+        const t = await accessToken(opted);
+        const listed = (await search(opted, t)).json as ListBody;
+        listed.meta!.totalItems.should.equal(1);
+        should((listed.data[0] as unknown as Record<string, unknown>).attributes).be.null();
+        opted.criteo.setNullSearchEntry('off');
+        opted.reset();
+        opted.criteo.shapes().nullSearchEntry.should.equal('attributes');
+      } finally {
+        await opted.close();
+      }
+      (() => resolveOptions({ criteoNullSearchEntry: 'type' as 'id' })).should.throw(RangeError);
     });
   });
 

@@ -503,6 +503,58 @@ describe('sandbox: hostile mode', () => {
       );
     });
 
+    it("faultEnvelope 'wrapped': every text inside {ApplicationFault} echoes, the structure matches normal mode", async () => {
+      const wrapped = (scenario: Scenario): Scenario => async (s) => {
+        s.microsoftAds.setFaultEnvelope('wrapped');
+        return scenario(s);
+      };
+      const expired = await both(
+        sb,
+        wrapped(async () => {
+          const token = await msToken();
+          sb.microsoftAds.expireAccessTokens();
+          return { res: await call(token, 'POST', '/Audiences/QueryByIds', { AudienceIds: null }), secrets: credentials(token) };
+        }),
+      );
+      expired.normal.res.status.should.equal(401);
+      const body = obj(assertHostileJson(expired, undefined, 5));
+      body.should.have.keys('ApplicationFault');
+      const fault = obj(body.ApplicationFault);
+      fault.should.have.keys('TrackingId', 'Type', 'Errors');
+      assertFaultFields(obj((fault.Errors as unknown[])[0]), 'Detail');
+      assertTrackingHeader(expired);
+
+      const operation = await both(
+        sb,
+        wrapped(async () => {
+          const token = await msToken();
+          return { res: await call(token, 'POST', '/Audiences/QueryByIds', { AudienceIds: null }, { CustomerAccountId: MS.otherAccountId }), secrets: credentials(token) };
+        }),
+      );
+      const detail = obj(obj(assertHostileJson(operation, undefined, 5)).ApplicationFault);
+      obj((detail.OperationErrors as unknown[])[0]).Code!.should.equal(106);
+
+      const injected = await both(
+        sb,
+        wrapped(async () => {
+          const token = await msToken();
+          sb.faults.failNext({ status: 429 });
+          return { res: await call(token, 'POST', '/Audiences/QueryByIds', { AudienceIds: null }), secrets: credentials(token) };
+        }),
+      );
+      obj((obj(obj(assertHostileJson(injected, undefined, 5)).ApplicationFault).Errors as unknown[])[0]).Code!.should.equal(117);
+    });
+
+    it('sizes as strings are not texts to echo: a hostile success answer stays clean', async () => {
+      sb.setHostile({ on: true });
+      const token = await msToken();
+      sb.microsoftAds.createAudience({ accountId: MS.accountId, name: 'Sized', members: fakeHashes(300) });
+      const res = await call(token, 'POST', '/Audiences/QueryByIds', { AudienceIds: null });
+      res.status.should.equal(200);
+      obj((obj(res.json).Audiences as unknown[])[0]).SearchSize!.should.equal('300');
+      assertClean(res.text, [token], 'success answer');
+    });
+
     it('a 200 without PartialErrors keeps a plain TrackingId', async () => {
       sb.setHostile({ on: true });
       const token = await msToken();
@@ -735,6 +787,42 @@ describe('sandbox: hostile mode', () => {
       const found = await http(sb, 'POST', `${CRITEO_API}/audience-segments/search`, { token, body: { data: { attributes: {} } } });
       nameOf(String(obj(obj((obj(found.json).data as unknown[])[0]).attributes).name), 'Vip');
       sb.criteo.segments()[0].name.should.equal('Vip');
+    });
+
+    it('Criteo: the null search entries keep their nulls; the named one is HTML like the others', async () => {
+      sb.setHostile({ on: true, names: true });
+      const form = { grant_type: 'client_credentials', client_id: C.clientId, client_secret: C.clientSecret };
+      const token = String(obj((await http(sb, 'POST', C.paths.token, { rawBody: new URLSearchParams(form).toString(), headers: FORM })).json).access_token);
+      sb.criteo.createSegment({ advertiserId: C.advertiserId, name: 'Vip' });
+      const first = async (): Promise<Record<string, unknown>[]> =>
+        obj((await http(sb, 'POST', `${CRITEO_API}/audience-segments/search`, { token, body: { data: { attributes: {} } } })).json).data as Record<string, unknown>[];
+      sb.criteo.setNullSearchEntry('name');
+      let data = await first();
+      should(obj(data[0].attributes).name).be.null();
+      nameOf(String(obj(data[1].attributes).name), 'Vip');
+      sb.criteo.setNullSearchEntry('attributes');
+      data = await first();
+      should(data[0].attributes).be.null();
+      sb.criteo.setNullSearchEntry('id');
+      data = await first();
+      should(data[0].id).be.null();
+      String(obj(data[0].attributes).name).should.startWith(HOSTILE_IMG);
+      // Success answers of the new shapes carry no echo: statistics with data null, /me.
+      sb.criteo.setEmptyStatistics('data-null');
+      const segment = sb.criteo.segments()[0];
+      const stats = await http(sb, 'GET', `${CRITEO_API}/audience-segments/${segment.id}/contact-list/statistics`, { token });
+      stats.json!.should.eql({ data: null, errors: [], warnings: [] });
+      assertClean((await http(sb, 'GET', `${CRITEO_API}/me`, { token })).text, [token], '/me');
+    });
+
+    it('Snapchat: /v1/me is a success answer (no echo, in both shapes)', async () => {
+      sb.setHostile({ on: true, names: true });
+      const token = await accessToken(sb);
+      const plain = await http(sb, 'GET', '/v1/me', { token });
+      assertClean(plain.text, [token], '/v1/me');
+      Object.keys(obj(plain.json)).should.eql(['me']);
+      sb.snapchat.setMeEnvelope(true);
+      assertClean((await http(sb, 'GET', '/v1/me', { token })).text, [token], '/v1/me with envelope');
     });
   });
 });

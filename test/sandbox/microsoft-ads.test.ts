@@ -1,6 +1,7 @@
 import should from 'should';
 import { MICROSOFT_ADS_SANDBOX, startSandbox, type Sandbox } from '../../src/sandbox';
 import { SlidingWindow } from '../../src/sandbox/microsoft-ads/context';
+import { resolveOptions } from '../../src/sandbox/options';
 import { fakeHashes, http, obj, type HttpResult } from './helpers';
 
 const MS = MICROSOFT_ADS_SANDBOX;
@@ -498,6 +499,95 @@ describe('sandbox: Microsoft Advertising Campaign Management', () => {
     });
   });
 
+  describe('audience sizes (longs) and the sizes switch', () => {
+    it('SearchSize and AudienceNetworkSize are strings ("LongValueHere", as the docs and the .NET SDK write longs); null below 300', async () => {
+      const big = sb.microsoftAds.createAudience({ accountId: MS.accountId, name: 'Big', members: fakeHashes(300) });
+      const small = sb.microsoftAds.createAudience({ accountId: MS.accountId, name: 'Small', members: fakeHashes(299) });
+      const res = await queryByIds(sb, token, [big.id, small.id]);
+      res.status.should.equal(200);
+      const [a, b] = obj(res.json).Audiences as Array<Record<string, unknown>>;
+      a.should.have.properties({ SearchSize: '300', AudienceNetworkSize: '300' });
+      res.text.should.containEql('"SearchSize":"300"');
+      should(b.SearchSize).be.null();
+      should(b.AudienceNetworkSize).be.null();
+    });
+
+    it('setSizesAsNumbers(true) writes them as JSON numbers; the control route and the option do the same; reset goes back to the option', async () => {
+      const big = sb.microsoftAds.createAudience({ accountId: MS.accountId, name: 'Big', members: fakeHashes(301) });
+      sb.microsoftAds.setSizesAsNumbers(true);
+      const numeric = await queryByIds(sb, token, [big.id]);
+      (obj(numeric.json).Audiences as Array<Record<string, unknown>>)[0].should.have.properties({ SearchSize: 301, AudienceNetworkSize: 301 });
+      numeric.text.should.containEql('"SearchSize":301,');
+      const back = await http(sb, 'POST', '/_sandbox/microsoft-ads/switches', { body: { sizesAsNumbers: false } });
+      obj(back.json).sizesAsNumbers!.should.equal(false);
+      ((obj((await queryByIds(sb, token, [big.id])).json).Audiences as Array<Record<string, unknown>>)[0].SearchSize as string).should.equal('301');
+      (await http(sb, 'POST', '/_sandbox/microsoft-ads/switches', { body: { sizesAsNumbers: 'yes' } })).status.should.equal(400);
+
+      const opted = await startSandbox({ microsoftAdsSizesAsNumbers: true });
+      try {
+        const t = await msToken(opted);
+        const seeded = opted.microsoftAds.createAudience({ accountId: MS.accountId, name: 'Opted', members: fakeHashes(400) });
+        (obj((await queryByIds(opted, t, [seeded.id])).json).Audiences as Array<Record<string, unknown>>)[0].SearchSize!.should.equal(400);
+        opted.microsoftAds.setSizesAsNumbers(false);
+        opted.reset();
+        opted.microsoftAds.switches().sizesAsNumbers.should.be.true();
+      } finally {
+        await opted.close();
+      }
+    });
+  });
+
+  describe('fault envelope switch', () => {
+    /** A wrapped fault: `{"ApplicationFault": <the bare body>}` and nothing else. */
+    function unwrap(res: HttpResult): HttpResult {
+      const body = obj(res.json);
+      Object.keys(body).should.eql(['ApplicationFault']);
+      return { ...res, json: body.ApplicationFault };
+    }
+
+    it("faultEnvelope 'wrapped' wraps every fault (AdApiFaultDetail, ApiFaultDetail, injected) in {ApplicationFault}; PartialErrors stay as they are", async () => {
+      sb.microsoftAds.switches().faultEnvelope.should.equal('bare');
+      sb.microsoftAds.setFaultEnvelope('wrapped');
+      assertAdApiFault(unwrap(await queryByIds(sb, 'not-a-token', null)), 401, 105, 'InvalidCredentials');
+      sb.microsoftAds.setThrottleStatus(400);
+      sb.microsoftAds.throttleNext();
+      assertAdApiFault(unwrap(await queryByIds(sb, token, null)), 400, 117, 'CallRateExceeded');
+      assertOperationFault(unwrap(await queryByIds(sb, token, null, { CustomerAccountId: MS.otherAccountId })), 400, 106, 'UserIsNotAuthorized');
+      const audienceId = await createOne(sb, token, 'Wrapped');
+      assertOperationFault(unwrap(await apply(sb, token, audienceId, 'Add', fakeHashes(1), { AcceptCustomerMatchTerm: false })), 400, 8003, 'CustomerListTermsAndConditionsNotAccepted');
+      sb.faults.failNext({ status: 500 });
+      assertAdApiFault(unwrap(await queryByIds(sb, token, null)), 500, 0, 'InternalError');
+      sb.faults.failNext({ status: 503 });
+      String((await queryByIds(sb, token, null)).headers.get('content-type')).should.startWith('text/html'); // gateway pages are not JSON
+      const partial = await apply(sb, token, audienceId, 'Add', ['plain@example.com']);
+      partial.status.should.equal(200);
+      Object.keys(obj(partial.json)).should.eql(['PartialErrors']);
+      sb.microsoftAds.setFaultEnvelope('bare');
+      assertAdApiFault(await queryByIds(sb, 'not-a-token', null), 401, 105, 'InvalidCredentials');
+      (() => sb.microsoftAds.setFaultEnvelope('other' as 'bare')).should.throw(RangeError);
+    });
+
+    it('the control route and the microsoftAdsFaultEnvelope option set it; reset goes back to the option', async () => {
+      const set = await http(sb, 'POST', '/_sandbox/microsoft-ads/switches', { body: { faultEnvelope: 'wrapped' } });
+      obj(set.json).faultEnvelope!.should.equal('wrapped');
+      assertAdApiFault(unwrap(await queryByIds(sb, 'nope', null)), 401, 105, 'InvalidCredentials');
+      (await http(sb, 'POST', '/_sandbox/microsoft-ads/switches', { body: { faultEnvelope: 'nested' } })).status.should.equal(400);
+      sb.reset();
+      assertAdApiFault(await queryByIds(sb, 'nope', null), 401, 105, 'InvalidCredentials');
+
+      const opted = await startSandbox({ microsoftAdsFaultEnvelope: 'wrapped' });
+      try {
+        assertAdApiFault(unwrap(await queryByIds(opted, 'nope', null)), 401, 105, 'InvalidCredentials');
+        opted.microsoftAds.setFaultEnvelope('bare');
+        opted.reset();
+        opted.microsoftAds.switches().faultEnvelope.should.equal('wrapped');
+      } finally {
+        await opted.close();
+      }
+      (() => resolveOptions({ microsoftAdsFaultEnvelope: 'nested' as 'bare' })).should.throw(RangeError);
+    });
+  });
+
   describe('shared faults, control endpoints, reset', () => {
     it('injected faults are worded like Microsoft: 429 → 117 body, 401 → 109, 500 → InternalError, 503 → HTML page', async () => {
       sb.faults.failNext({ status: 429, pathIncludes: '/CampaignManagement/' });
@@ -553,6 +643,8 @@ describe('sandbox: Microsoft Advertising Campaign Management', () => {
       await createOne(sb, token, 'Gone after reset');
       sb.microsoftAds.setTermsAccepted(false);
       sb.microsoftAds.setIdsAsNumbers(true);
+      sb.microsoftAds.setSizesAsNumbers(true);
+      sb.microsoftAds.setFaultEnvelope('wrapped');
       sb.microsoftAds.throttleNext(5);
       sb.reset();
       sb.microsoftAds.audiences().should.have.length(0);
@@ -564,6 +656,8 @@ describe('sandbox: Microsoft Advertising Campaign Management', () => {
         throttleStatus: 429,
         idsAsNumbers: false,
         codesAsStrings: false,
+        sizesAsNumbers: false,
+        faultEnvelope: 'bare',
       });
       sb.microsoftAds.calls.should.eql({ token: 0, apply: 0, applyByAction: { Add: 0, Remove: 0, Replace: 0 }, addAudiences: 0, queryByIds: 0, updateAudiences: 0, deleteAudiences: 0 });
       (await queryByIds(sb, await msToken(sb), null)).status.should.equal(200); // throttleNext cleared

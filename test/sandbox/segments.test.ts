@@ -40,7 +40,7 @@ describe('sandbox: Snapchat segments', () => {
       ad_account_id: SNAP.adAccountId,
       source_type: 'FIRST_PARTY',
       retention_in_days: 180,
-      status: 'ACTIVE',
+      status: 'PENDING', // as the docs' create sample has it
       upload_status: 'NO_UPLOAD',
       targetable_status: 'TOO_FEW_USERS',
       approximate_number_users: 0,
@@ -154,9 +154,12 @@ describe('sandbox: Snapchat segments', () => {
 
   it('reports size, targetable and upload status from the members', async () => {
     const id = ((await create([newSegment('Size')])).json as SegmentsEnvelope).segments[0].segment.id;
-    (await sendUsers(sb, 'POST', id, token, usersBody(fakeHashes(999)))).status.should.equal(200);
     let seg = ((await http(sb, 'GET', `/v1/segments/${id}`, { token })).json as SegmentsEnvelope).segments[0].segment;
-    seg.should.have.properties({ upload_status: 'COMPLETE', targetable_status: 'TOO_FEW_USERS', approximate_number_users: 0 });
+    seg.should.have.properties({ status: 'PENDING', upload_status: 'NO_UPLOAD' });
+    (await sendUsers(sb, 'POST', id, token, usersBody(fakeHashes(999)))).status.should.equal(200);
+    seg = ((await http(sb, 'GET', `/v1/segments/${id}`, { token })).json as SegmentsEnvelope).segments[0].segment;
+    seg.should.have.properties({ status: 'ACTIVE', upload_status: 'COMPLETE', targetable_status: 'TOO_FEW_USERS', approximate_number_users: 0 });
+    sb.snapchat.segments()[0].status.should.equal('ACTIVE');
     (await sendUsers(sb, 'POST', id, token, usersBody(fakeHashes(1, 999)))).status.should.equal(200);
     seg = ((await http(sb, 'GET', `/v1/segments/${id}`, { token })).json as SegmentsEnvelope).segments[0].segment;
     seg.should.have.properties({ targetable_status: 'READY', approximate_number_users: 1000 });
@@ -181,6 +184,66 @@ describe('sandbox: Snapchat segments', () => {
       (denied.json as ErrorEnvelope).request_status.should.equal('error');
     } finally {
       await lower.close();
+    }
+  });
+});
+
+describe('sandbox: Snapchat GET /v1/me', () => {
+  let sb: Sandbox;
+  let token: string;
+  before(async () => {
+    sb = await startSandbox({ rateLimit: false });
+  });
+  after(() => sb.close());
+  beforeEach(async () => {
+    sb.reset();
+    token = await accessToken(sb);
+  });
+
+  it('answers the documented {"me":{…}} (SN-DOC Ads-API/user): no request_status, no request_id', async () => {
+    const res = await http(sb, 'GET', '/v1/me', { token });
+    res.status.should.equal(200);
+    const body = res.json as Record<string, unknown>;
+    Object.keys(body).should.eql(['me']);
+    const me = body.me as Record<string, unknown>;
+    me.should.have.properties({ id: SNAP.userId, email: SNAP.email, organization_id: SNAP.organizationId, display_name: SNAP.displayName, member_status: 'MEMBER' });
+    (me.created_at as string).should.match(/^\d{4}-\d\d-\d\dT/);
+    sb.snapchat.calls.me.should.equal(1);
+    sb.snapchat.switches().should.eql({ meEnvelope: false });
+  });
+
+  it('setMeEnvelope(true) brings back request_status/request_id (statusCase applies); reset() turns it off', async () => {
+    sb.snapchat.setMeEnvelope(true);
+    const body = (await http(sb, 'GET', '/v1/me', { token })).json as Record<string, unknown>;
+    Object.keys(body).sort().should.eql(['me', 'request_id', 'request_status']);
+    body.request_status!.should.equal('SUCCESS');
+    (body.request_id as string).should.not.be.empty();
+    (body.me as Record<string, unknown>).display_name!.should.equal(SNAP.displayName);
+    sb.reset();
+    Object.keys((await http(sb, 'GET', '/v1/me', { token: await accessToken(sb) })).json as object).should.eql(['me']);
+  });
+
+  it('GET/POST /_sandbox/snapchat/switches; bad bodies are 400', async () => {
+    (await http(sb, 'GET', '/_sandbox/snapchat/switches')).json!.should.eql({ meEnvelope: false });
+    const set = await http(sb, 'POST', '/_sandbox/snapchat/switches', { body: { meEnvelope: true } });
+    set.status.should.equal(200);
+    set.json!.should.eql({ meEnvelope: true });
+    should(((await http(sb, 'GET', '/v1/me', { token })).json as Record<string, unknown>).request_status).equal('SUCCESS');
+    for (const bad of [{ meEnvelope: 'yes' }, { other: true }, 'x']) (await http(sb, 'POST', '/_sandbox/snapchat/switches', { body: bad })).status.should.equal(400);
+    (await http(sb, 'POST', '/_sandbox/reset')).status.should.equal(200);
+    (await http(sb, 'GET', '/_sandbox/snapchat/switches')).json!.should.eql({ meEnvelope: false });
+  });
+
+  it('the snapchatMeEnvelope option starts it on (lowercase with statusCase lower), and reset() goes back to it', async () => {
+    const legacy = await startSandbox({ rateLimit: false, snapchatMeEnvelope: true, statusCase: 'lower' });
+    try {
+      const t = await accessToken(legacy);
+      should(((await http(legacy, 'GET', '/v1/me', { token: t })).json as Record<string, unknown>).request_status).equal('success');
+      legacy.snapchat.setMeEnvelope(false);
+      legacy.reset();
+      legacy.snapchat.switches().meEnvelope.should.be.true();
+    } finally {
+      await legacy.close();
     }
   });
 });

@@ -1,5 +1,5 @@
 /** Everything the Criteo route modules share: options, store, tokens, quota windows, settings, counters. */
-import type { ResolvedSandboxOptions } from '../options';
+import type { CriteoEmptyStatistics, CriteoMatchRateScale, CriteoNullSearchEntry, ResolvedSandboxOptions } from '../options';
 import { CRITEO_SANDBOX, OTHER_USER_ID } from './fixtures';
 import { SlidingWindows } from './rate-limit';
 import { CriteoStore } from './store';
@@ -29,6 +29,12 @@ export interface CriteoSettings {
   callsPerMinute: number | undefined;
   /** Names whose next create first loses a race against "someone else". */
   duplicateNameRaces: Set<string>;
+  /** Statistics' matchRate as a 0-1 fraction (default) or a 0-100 percentage (the spec: "Percentage of matched identifiers"). */
+  matchRate: CriteoMatchRateScale;
+  /** Searches add one entry whose id, attributes or attributes.name is null (all nullable in the spec); 'off' by default. */
+  nullSearchEntry: CriteoNullSearchEntry;
+  /** Statistics of a contact list without identifiers: zeros (default), `data: null` or `data.attributes: null`. */
+  emptyStatistics: CriteoEmptyStatistics;
 }
 
 export interface CriteoContext {
@@ -53,13 +59,21 @@ export function createCriteoContext(options: ResolvedSandboxOptions): CriteoCont
     ]),
     tokens,
     windows: new SlidingWindows(),
-    settings: defaultSettings(),
+    settings: defaultSettings(options),
     calls: zeroCalls(),
   };
 }
 
-export function defaultSettings(): CriteoSettings {
-  return { duplicateNameMode: '400', retiredVersions: new Set(CRITEO_SANDBOX.retiredVersions), callsPerMinute: undefined, duplicateNameRaces: new Set() };
+export function defaultSettings(options: ResolvedSandboxOptions): CriteoSettings {
+  return {
+    duplicateNameMode: '400',
+    retiredVersions: new Set(CRITEO_SANDBOX.retiredVersions),
+    callsPerMinute: undefined,
+    duplicateNameRaces: new Set(),
+    matchRate: options.criteoMatchRate,
+    nullSearchEntry: options.criteoNullSearchEntry,
+    emptyStatistics: options.criteoEmptyStatistics,
+  };
 }
 
 /** The quota in force, or undefined for none. An explicit setCallsPerMinute applies even with rateLimit off. */

@@ -16,6 +16,9 @@ const settingsBody = z
     /** null: back to the default. */
     callsPerMinute: z.number().int().min(0).nullable(),
     duplicateNameRace: z.string().min(1),
+    matchRate: z.enum(['fraction', 'percent']),
+    nullSearchEntry: z.enum(['off', 'id', 'attributes', 'name']),
+    emptyStatistics: z.enum(['zeros', 'data-null', 'attributes-null']),
   })
   .partial()
   .strict();
@@ -41,6 +44,9 @@ export function registerControlRoutes(router: Router, criteo: CriteoContext): vo
     if (s.retiredVersions !== undefined) criteo.settings.retiredVersions = new Set(s.retiredVersions);
     if (s.callsPerMinute !== undefined) criteo.settings.callsPerMinute = s.callsPerMinute ?? undefined;
     if (s.duplicateNameRace !== undefined) criteo.settings.duplicateNameRaces.add(s.duplicateNameRace);
+    if (s.matchRate !== undefined) criteo.settings.matchRate = s.matchRate;
+    if (s.nullSearchEntry !== undefined) criteo.settings.nullSearchEntry = s.nullSearchEntry;
+    if (s.emptyStatistics !== undefined) criteo.settings.emptyStatistics = s.emptyStatistics;
     return json(200, settingsView(criteo));
   });
   registerTokenControls(control, criteo.tokens, FIXTURE_SUBJECT);
@@ -52,5 +58,8 @@ function settingsView(criteo: CriteoContext): Record<string, unknown> {
     retiredVersions: [...criteo.settings.retiredVersions],
     callsPerMinute: effectiveCallsPerMinute(criteo) ?? null,
     pendingDuplicateNameRaces: [...criteo.settings.duplicateNameRaces],
+    matchRate: criteo.settings.matchRate,
+    nullSearchEntry: criteo.settings.nullSearchEntry,
+    emptyStatistics: criteo.settings.emptyStatistics,
   };
 }

@@ -19,8 +19,11 @@ export const CRITEO_SANDBOX = {
   retiredVersions: ['2025-01', '2025-04', '2025-07', '2025-10'],
   /** The user behind the fixture refresh token and every authorization code. */
   userId: 'sandbox-criteo-user',
-  /** What GET /{v}/marketing-solutions/me reports. */
-  application: { id: '4242', name: 'Criteo sandbox app', organizationId: 3001, description: 'Local sandbox application' },
+  /**
+   * What GET /{v}/marketing-solutions/me reports: the spec's ApplicationSummaryModel (no `data.id`;
+   * applicationId and organizationId are int32).
+   */
+  application: { applicationId: 4242, name: 'Criteo sandbox app', organizationId: 3001, description: 'Local sandbox application', criteoService: 'MarketingSolutions' },
   /** Reference §1: 15 minutes. SandboxOptions.tokenTtlSeconds overrides it. */
   tokenTtlSeconds: 900,
   /** Reference §5: client-credentials apps get 250 calls/min. */
@@ -29,9 +32,17 @@ export const CRITEO_SANDBOX = {
   maxIdentifiersPerRequest: 50_000,
   /** Deterministic share of stored identifiers reported as matched by the statistics endpoint (floor). */
   matchRate: 0.6,
+  /**
+   * The id of the extra search entry of the nullSearchEntry setting (`attributes` or `name` null). Below
+   * every store id, so it names no segment: any use of it answers 404 audience-invalid.
+   */
+  nullEntryId: '700000',
   paths: {
     token: '/oauth2/token',
+    /** The consent page CR-OAS names (`authorizationUrl: https://api.criteo.com/oauth2`). */
     authorize: '/oauth2',
+    /** The same consent page where Criteo's guide sends it (`https://consent.criteo.com/request`). */
+    consent: '/request',
     /** The API prefix for the default version; other versions replace the first segment. */
     api: '/2026-07/marketing-solutions',
   },

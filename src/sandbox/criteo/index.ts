@@ -1,4 +1,13 @@
 /** The Criteo platform module: registers its routes and exposes the test-facing CriteoSandbox. */
+import {
+  CRITEO_EMPTY_STATISTICS,
+  CRITEO_MATCH_RATE_SCALES,
+  CRITEO_NULL_SEARCH_ENTRIES,
+  oneOf,
+  type CriteoEmptyStatistics,
+  type CriteoMatchRateScale,
+  type CriteoNullSearchEntry,
+} from '../options';
 import type { PlatformContext, SandboxPlatform } from '../platform';
 import type { Router } from '../router';
 import { createCriteoContext, defaultSettings, effectiveCallsPerMinute, FIXTURE_SUBJECT, zeroCalls, type CriteoCalls, type DuplicateNameMode } from './context';
@@ -34,6 +43,17 @@ export interface CriteoSandbox {
    * restores the default (250 when rateLimit is on, none when it is off).
    */
   setCallsPerMinute(limit: number | undefined): void;
+  /** Statistics' matchRate as a 0-1 fraction ('fraction', the default) or a 0-100 percentage ('percent'). */
+  setMatchRateScale(scale: CriteoMatchRateScale): void;
+  /**
+   * Searches that could list it include one extra entry (first, counted in meta.totalItems) whose `id`,
+   * `attributes` or `attributes.name` is null, as the spec allows; 'off' (default) adds none.
+   */
+  setNullSearchEntry(mode: CriteoNullSearchEntry): void;
+  /** Statistics of a contact list without identifiers: zeros (default), `{"data":null}` or `{"data":{…,"attributes":null}}`. */
+  setEmptyStatistics(mode: CriteoEmptyStatistics): void;
+  /** The current answer-shape settings (a copy); reset() goes back to the SandboxOptions' values. */
+  shapes(): Readonly<{ duplicateNameMode: DuplicateNameMode; matchRate: CriteoMatchRateScale; nullSearchEntry: CriteoNullSearchEntry; emptyStatistics: CriteoEmptyStatistics }>;
   /** Every access token issued so far now answers 401 authorization-token-expired. */
   expireAccessTokens(): void;
   /** The token endpoint now answers 400 invalid_grant for every refresh token issued so far. */
@@ -82,6 +102,22 @@ export function registerCriteo(router: Router, shared: PlatformContext): Sandbox
       if (limit !== undefined && !(Number.isInteger(limit) && limit >= 0)) throw new RangeError('limit must be a non-negative integer');
       criteo.settings.callsPerMinute = limit;
     },
+    setMatchRateScale(scale) {
+      oneOf('match rate scale', scale, CRITEO_MATCH_RATE_SCALES);
+      criteo.settings.matchRate = scale;
+    },
+    setNullSearchEntry(mode) {
+      oneOf('null search entry', mode, CRITEO_NULL_SEARCH_ENTRIES);
+      criteo.settings.nullSearchEntry = mode;
+    },
+    setEmptyStatistics(mode) {
+      oneOf('empty statistics', mode, CRITEO_EMPTY_STATISTICS);
+      criteo.settings.emptyStatistics = mode;
+    },
+    shapes: () => {
+      const { duplicateNameMode, matchRate, nullSearchEntry, emptyStatistics } = criteo.settings;
+      return { duplicateNameMode, matchRate, nullSearchEntry, emptyStatistics };
+    },
     expireAccessTokens: () => criteo.tokens.expireAccessTokens(),
     revokeRefreshTokens: () => criteo.tokens.revokeRefreshTokens(),
     restoreRefreshTokens: () => criteo.tokens.restoreRefreshTokens(),
@@ -96,7 +132,7 @@ export function registerCriteo(router: Router, shared: PlatformContext): Sandbox
       criteo.store.reset();
       criteo.tokens.reset();
       criteo.windows.clear();
-      Object.assign(criteo.settings, defaultSettings());
+      Object.assign(criteo.settings, defaultSettings(criteo.options));
       // In place: api.calls is the same object (tokenByGrant too).
       for (const key of Object.keys(criteo.calls.tokenByGrant)) delete criteo.calls.tokenByGrant[key];
       const { tokenByGrant: _keep, ...counters } = zeroCalls();

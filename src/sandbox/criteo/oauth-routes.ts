@@ -16,8 +16,12 @@ import { CRITEO_SANDBOX } from './fixtures';
 
 export function registerOAuthRoutes(router: Router, criteo: CriteoContext, errors: ReturnType<typeof criteoFaults>): void {
   router.add({ method: 'POST', pattern: CRITEO_SANDBOX.paths.token, kind: 'auth', errors, handler: tokenEndpoint(criteo) });
-  router.add({ method: 'GET', pattern: CRITEO_SANDBOX.paths.authorize, kind: 'auth', errors, handler: authorizePage });
-  router.add({ method: 'POST', pattern: CRITEO_SANDBOX.paths.authorize, kind: 'auth', errors, handler: consentDecision(criteo) });
+  // One consent page at both places the sources name: /oauth2 (CR-OAS authorizationUrl) and /request
+  // (CR-DOC consent-url-generation, consent.criteo.com/request). Each posts the decision back to itself.
+  for (const path of [CRITEO_SANDBOX.paths.authorize, CRITEO_SANDBOX.paths.consent]) {
+    router.add({ method: 'GET', pattern: path, kind: 'auth', errors, handler: authorizePage(path) });
+    router.add({ method: 'POST', pattern: path, kind: 'auth', errors, handler: consentDecision(criteo) });
+  }
 }
 
 function tokenEndpoint(criteo: CriteoContext): Handler {
@@ -81,8 +85,15 @@ function readAuthorize(params: URLSearchParams): AuthorizeRequest | { readonly p
   return { clientId, redirectUri, state: params.get('state') ?? undefined };
 }
 
-/** Criteo's authorization-code flow has no scopes (spec: `scopes: {}`), so none is asked for. */
-function authorizePage(ctx: RequestContext): Reply {
+/**
+ * Criteo's authorization-code flow has no scopes (spec: `scopes: {}`), so none is asked for:
+ * `?response_type=code&client_id&redirect_uri&state`.
+ */
+function authorizePage(action: string): Handler {
+  return (ctx) => authorize(ctx, action);
+}
+
+function authorize(ctx: RequestContext, action: string): Reply {
   const request = readAuthorize(ctx.query);
   if ('page' in request) return errorPage(request.page);
   if (ctx.query.get('response_type') !== 'code') return redirectError(request, 'unsupported_response_type');
@@ -90,7 +101,7 @@ function authorizePage(ctx: RequestContext): Reply {
     title: 'Criteo sandbox — authorize',
     heading: `Sandbox — allow ${request.clientId} to access your Criteo advertisers?`,
     explanationHtml: `This is the local Criteo sandbox. Allowing gives the app the sandbox user's portfolio (advertiser ${CRITEO_SANDBOX.advertiserId}).`,
-    action: CRITEO_SANDBOX.paths.authorize,
+    action,
     fields: { client_id: request.clientId, redirect_uri: request.redirectUri, state: request.state },
   });
 }

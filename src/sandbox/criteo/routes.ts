@@ -7,6 +7,7 @@
  * Where the reference is silent (§8.1, §8.3) the status and code are the sandbox's choice and say so
  * in a comment marked ASSUMPTION; clients should key on the HTTP status and the problem `type`.
  */
+import { hostileName } from '../hostile';
 import type { TokenSubject } from '../oauth';
 import type { Handler, Reply, RequestContext, Router } from '../router';
 import { effectiveCallsPerMinute, type CriteoContext } from './context';
@@ -39,17 +40,24 @@ export function registerApiRoutes(router: Router, criteo: CriteoContext, errors:
   add('GET', '/audience-segments/:segmentId/contact-list/statistics', (ctx, subject) =>
     withContactList(criteo, ctx, subject, (segment) => {
       criteo.calls.statistics += 1;
-      const identifiers = segment.members.size;
-      const matches = Math.floor(identifiers * CRITEO_SANDBOX.matchRate);
-      return ok({
-        data: {
-          id: segment.id,
-          type: 'ContactlistStatistics',
-          attributes: { numberOfIdentifiers: identifiers, numberOfMatches: matches, matchRate: identifiers === 0 ? 0 : matches / identifiers },
-        },
-      });
+      return ok(statistics(criteo, segment));
     }),
   );
+}
+
+/**
+ * ContactListStatisticsEntityV1Response. Matches are a deterministic 60 % (floor) of the identifiers;
+ * matchRate is their share as a fraction or a percentage (setting). A list without identifiers has no
+ * statistics yet: zeros, or — as the spec's nullable `data` and `data.attributes` allow — null ones.
+ */
+function statistics(criteo: CriteoContext, segment: Segment): Record<string, unknown> {
+  const identifiers = segment.members.size;
+  if (identifiers === 0 && criteo.settings.emptyStatistics === 'data-null') return { data: null };
+  if (identifiers === 0 && criteo.settings.emptyStatistics === 'attributes-null') return { data: { id: segment.id, type: 'ContactlistStatistics', attributes: null } };
+  const matches = Math.floor(identifiers * CRITEO_SANDBOX.matchRate);
+  const share = identifiers === 0 ? 0 : matches / identifiers;
+  const matchRate = criteo.settings.matchRate === 'percent' ? share * 100 : share;
+  return { data: { id: segment.id, type: 'ContactlistStatistics', attributes: { numberOfIdentifiers: identifiers, numberOfMatches: matches, matchRate } } };
 }
 
 /** Version, Bearer, quota; then the handler, whose answer gets the x-ratelimit-* headers. */
@@ -95,11 +103,16 @@ function guarded(criteo: CriteoContext, handler: AuthedHandler): Handler {
   };
 }
 
+/** ApplicationSummaryModelResponse (CR-OAS): `data.type` and `data.attributes`, no `data.id`. */
 function me(criteo: CriteoContext, _ctx: RequestContext): Reply {
   criteo.calls.me += 1;
   const app = CRITEO_SANDBOX.application;
   return ok({
-    data: { id: app.id, type: 'Application', attributes: { name: app.name, organizationId: app.organizationId, description: app.description, criteoService: 'MarketingSolutions' } },
+    data: {
+      // ASSUMPTION: the spec gives `type` no value; "Application" is the sandbox's choice.
+      type: 'Application',
+      attributes: { applicationId: app.applicationId, criteoService: app.criteoService, description: app.description, name: app.name, organizationId: app.organizationId },
+    },
   });
 }
 
@@ -136,8 +149,36 @@ function search(criteo: CriteoContext, ctx: RequestContext, subject: TokenSubjec
     if (!portfolio.has(id)) return accessDenied(ctx.path, `Advertiser ${id} is not in the portfolio of this application`);
   }
   // Filters are ANDed; segment ids outside the portfolio simply match nothing.
-  const matches = criteo.store.all({ advertiserIds: filters.advertiserIds ?? portfolio, ids: filters.audienceSegmentIds, types: filters.audienceSegmentTypes });
-  return ok({ data: matches.slice(offset, offset + limit).map(toResource), meta: { limit, offset, totalItems: matches.length } });
+  const matches: Array<Record<string, unknown>> = criteo.store
+    .all({ advertiserIds: filters.advertiserIds ?? portfolio, ids: filters.audienceSegmentIds, types: filters.audienceSegmentTypes })
+    .map(toResource);
+  const nullEntry = nullSearchEntry(criteo, filters);
+  if (nullEntry) matches.unshift(nullEntry);
+  return ok({ data: matches.slice(offset, offset + limit), meta: { limit, offset, totalItems: matches.length } });
+}
+
+/**
+ * The nullSearchEntry setting: one extra contact list of the fixture advertiser, first in every search that
+ * could list it (no segment-id filter), counted in totalItems, with its `id`, `attributes` or
+ * `attributes.name` null — all three are `nullable: true` in the spec's AudienceSegmentEntityV1Resource.
+ */
+function nullSearchEntry(criteo: CriteoContext, filters: { advertiserIds?: Set<string>; audienceSegmentIds?: Set<string>; audienceSegmentTypes?: Set<string> }): Record<string, unknown> | undefined {
+  const mode = criteo.settings.nullSearchEntry;
+  if (mode === 'off' || filters.audienceSegmentIds) return undefined;
+  if (filters.advertiserIds && !filters.advertiserIds.has(CRITEO_SANDBOX.advertiserId)) return undefined;
+  if (filters.audienceSegmentTypes && !filters.audienceSegmentTypes.has('ContactList')) return undefined;
+  if (mode === 'attributes') return { id: CRITEO_SANDBOX.nullEntryId, type: 'AudienceSegment', attributes: null };
+  const at = '2026-01-05T08:00:00.000Z';
+  const attributes = {
+    advertiserId: CRITEO_SANDBOX.advertiserId,
+    name: mode === 'name' ? null : hostileName('Segment without an id'),
+    description: null,
+    type: 'ContactList',
+    createdAt: at,
+    updatedAt: at,
+    contactList: { isReadOnly: true },
+  };
+  return { id: mode === 'id' ? null : CRITEO_SANDBOX.nullEntryId, type: 'AudienceSegment', attributes };
 }
 
 function create(criteo: CriteoContext, ctx: RequestContext, subject: TokenSubject): Reply {
@@ -206,9 +247,11 @@ function amend(criteo: CriteoContext, ctx: RequestContext, subject: TokenSubject
     const operation = attributes.operation;
     if (operation !== 'add' && operation !== 'remove') return invalidBody(ctx, 'data.attributes.operation must be "add" or "remove"');
     criteo.calls[operation === 'add' ? 'patchAdd' : 'patchRemove'] += 1;
-    // ASSUMPTION: the sandbox simulates identifierType "email" only (madid, identityLink, gum and
-    // phoneNumber are real values; the exporter never sends them) and requires it, though 2023-07 made it nullable.
-    if (attributes.identifierType !== 'email') {
+    // identifierType is optional in the spec (ContactlistAmendmentAttributes): absent or null is read as
+    // email. ASSUMPTION: the sandbox simulates "email" only (madid, identityLink, gum and phoneNumber are
+    // real values the exporter never sends), so any other value is refused.
+    const identifierType = attributes.identifierType;
+    if (identifierType !== undefined && identifierType !== null && identifierType !== 'email') {
       return validation(ctx.path, 'invalid-identifier-type', 'Invalid identifier type', 'data.attributes.identifierType must be "email" (the only type the sandbox simulates)');
     }
     const identifiers = attributes.identifiers;

@@ -1,6 +1,6 @@
 /** Everything the Microsoft Advertising route modules share: options, store, tokens, switches, call window, counters. */
 import { TokenRegistry, type TokenSubject } from '../oauth';
-import type { ResolvedSandboxOptions } from '../options';
+import type { MsFaultEnvelope, ResolvedSandboxOptions } from '../options';
 import { MICROSOFT_ADS_SANDBOX } from './fixtures';
 import { MsStore } from './store';
 import { MsWire } from './wire';
@@ -32,6 +32,16 @@ export interface MicrosoftAdsSwitches {
   throttleStatus: 429 | 400;
   idsAsNumbers: boolean;
   codesAsStrings: boolean;
+  /**
+   * SearchSize / AudienceNetworkSize as JSON numbers. Off (default): strings ("LongValueHere" in the docs'
+   * template; the .NET SDK's LongToStringConverter writes every long as a string).
+   */
+  sizesAsNumbers: boolean;
+  /**
+   * 'bare' (default): a fault body is the ApplicationFault itself, as the .NET and PHP SDKs parse it.
+   * 'wrapped': every fault is `{"ApplicationFault": {…}}`, as the PHP migration guide's sample shows.
+   */
+  faultEnvelope: MsFaultEnvelope;
 }
 
 /**
@@ -99,6 +109,8 @@ export function defaultSwitches(options: ResolvedSandboxOptions): MicrosoftAdsSw
     throttleStatus: 429,
     idsAsNumbers: false,
     codesAsStrings: false,
+    sizesAsNumbers: options.microsoftAdsSizesAsNumbers,
+    faultEnvelope: options.microsoftAdsFaultEnvelope,
   };
 }
 

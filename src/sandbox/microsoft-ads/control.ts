@@ -18,6 +18,8 @@ const switchesBody = z
     throttleStatus: z.union([z.literal(429), z.literal(400)]),
     idsAsNumbers: z.boolean(),
     codesAsStrings: z.boolean(),
+    sizesAsNumbers: z.boolean(),
+    faultEnvelope: z.enum(['bare', 'wrapped']),
   })
   .partial()
   .strict();

@@ -1,4 +1,5 @@
 /** The Microsoft Advertising platform module: registers its routes and exposes the test-facing MicrosoftAdsSandbox. */
+import { MS_FAULT_ENVELOPES, oneOf, type MsFaultEnvelope } from '../options';
 import type { PlatformContext, SandboxPlatform } from '../platform';
 import type { Router } from '../router';
 import { createMsContext, FIXTURE_SUBJECT, resetMsContext, type MicrosoftAdsCalls, type MicrosoftAdsSwitches } from './context';
@@ -36,6 +37,10 @@ export interface MicrosoftAdsSandbox {
   setIdsAsNumbers(on: boolean): void;
   /** Write every error Code as a string ("117") instead of a number. */
   setCodesAsStrings(on: boolean): void;
+  /** Write SearchSize / AudienceNetworkSize as JSON numbers instead of the documented strings ("1234"). */
+  setSizesAsNumbers(on: boolean): void;
+  /** 'bare' (default): the ApplicationFault body itself; 'wrapped': every fault as `{"ApplicationFault": {…}}`. */
+  setFaultEnvelope(mode: MsFaultEnvelope): void;
   /** Every access token issued so far now answers 401 AdApiFaultDetail 109 AuthenticationTokenExpired. */
   expireAccessTokens(): void;
   /** The token endpoint now answers 400 invalid_grant (AADSTS70000) for every refresh token issued so far. */
@@ -115,6 +120,13 @@ export function registerMicrosoftAds(router: Router, shared: PlatformContext): S
     },
     setCodesAsStrings(on) {
       ms.switches.codesAsStrings = on;
+    },
+    setSizesAsNumbers(on) {
+      ms.switches.sizesAsNumbers = on;
+    },
+    setFaultEnvelope(mode) {
+      oneOf('fault envelope', mode, MS_FAULT_ENVELOPES);
+      ms.switches.faultEnvelope = mode;
     },
     expireAccessTokens: () => ms.tokens.expireAccessTokens(),
     revokeRefreshTokens: () => ms.tokens.revokeRefreshTokens(),

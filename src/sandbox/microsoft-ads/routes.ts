@@ -145,11 +145,11 @@ function termsError(ms: MsContext): MsError {
   return ms.switches.termsErrorCode === 3913 ? MS_ERROR.termsNotAcceptedLegacy : MS_ERROR.termsNotAccepted;
 }
 
-/** A CustomerList as GetAudiencesByIds returns it (reference §3). */
+/** A CustomerList as GetAudiencesByIds returns it (reference §3); sizes are longs, strings unless sizesAsNumbers. */
 function audienceJson(ms: MsContext, a: Audience): Record<string, unknown> {
   const size = a.members.size >= SIZE_VISIBLE_MINIMUM ? a.members.size : null;
   return {
-    AudienceNetworkSize: size,
+    AudienceNetworkSize: ms.wire.size(size),
     CustomerShare: null,
     Description: a.description ?? null,
     ForwardCompatibilityMap: null,
@@ -158,7 +158,7 @@ function audienceJson(ms: MsContext, a: Audience): Record<string, unknown> {
     Name: hostileName(a.name),
     ParentId: ms.wire.id(a.parentId),
     Scope: a.scope,
-    SearchSize: size,
+    SearchSize: ms.wire.size(size),
     SupportedCampaignTypes: ['Search', 'Shopping', 'Audience'],
     Type: 'CustomerList',
   };

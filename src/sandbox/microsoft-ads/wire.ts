@@ -1,13 +1,15 @@
 /**
  * Microsoft Advertising's REST wire format (reference §2, §5): the two fault bodies (AdApiFaultDetail for
  * authentication/throttling, ApiFaultDetail for operation errors), BatchError for per-item PartialErrors,
- * the TrackingId header on every answer, and the two open-question switches that change how numbers are
- * written: int64 ids as bare JSON numbers instead of strings, and error Codes as strings instead of numbers.
+ * the TrackingId header on every answer, and the switches for what the sources leave open or disagree on:
+ * int64 ids as bare JSON numbers instead of strings, error Codes as strings instead of numbers, audience
+ * sizes as numbers instead of strings, and faults wrapped in `{"ApplicationFault": …}`.
  * Every text of an error (TrackingId in body and header included) passes through hostile.ts; Code and
  * Index stay numbers.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostileHeader, hostileText } from '../hostile';
+import type { MsFaultEnvelope } from '../options';
 import { text } from '../reply';
 import type { FaultReplies, Reply } from '../router';
 
@@ -76,6 +78,10 @@ export interface WireSwitches {
   idsAsNumbers: boolean;
   /** Write every error `Code` as a string ("117"), as some clients see it (reference §7). */
   codesAsStrings: boolean;
+  /** Write SearchSize / AudienceNetworkSize as JSON numbers instead of the documented strings. */
+  sizesAsNumbers: boolean;
+  /** 'wrapped': every fault body becomes `{"ApplicationFault": <the bare body>}`. */
+  faultEnvelope: MsFaultEnvelope;
 }
 
 export type JsonId = string | null | { readonly __id: string };
@@ -95,6 +101,18 @@ export class MsWire {
 
   code(code: number): number | string {
     return this.switches.codesAsStrings ? String(code) : code;
+  }
+
+  /** An audience size (a long): a decimal string by default, a JSON number when switched; null stays null. */
+  size(value: number | null): string | number | null {
+    if (value === null) return null;
+    return this.switches.sizesAsNumbers ? value : String(value);
+  }
+
+  /** A fault body as the faultEnvelope switch writes it: the ApplicationFault itself, or wrapped. */
+  private fault(status: number, detail: Record<string, unknown>, trackingId: string, headers: Record<string, string>): Reply {
+    const body = this.switches.faultEnvelope === 'wrapped' ? { ApplicationFault: detail } : detail;
+    return this.json(status, body, hostileHeader(trackingId), headers);
   }
 
   /** A JSON answer with the TrackingId header. */
@@ -125,21 +143,21 @@ export class MsWire {
 
   /** `{"TrackingId","Type":"AdApiFaultDetail","Errors":[{Code,ErrorCode,Message,Detail}]}` — auth and throttling. */
   adApiFault(status: number, error: MsError, trackingId: string, headers: Record<string, string> = {}): Reply {
-    return this.json(
+    return this.fault(
       status,
       {
         TrackingId: hostileText(trackingId),
         Type: hostileText('AdApiFaultDetail'),
         Errors: [{ Code: this.code(error.code), Detail: hostileText(null), ErrorCode: hostileText(error.errorCode), Message: hostileText(error.message) }],
       },
-      hostileHeader(trackingId),
+      trackingId,
       headers,
     );
   }
 
   /** `{"TrackingId","Type":"ApiFaultDetail","BatchErrors":[],"OperationErrors":[{Code,ErrorCode,Message,Details}]}`. */
   operationFault(status: number, error: MsError, trackingId: string, headers: Record<string, string> = {}): Reply {
-    return this.json(
+    return this.fault(
       status,
       {
         TrackingId: hostileText(trackingId),
@@ -147,7 +165,7 @@ export class MsWire {
         BatchErrors: [],
         OperationErrors: [{ Code: this.code(error.code), Details: hostileText(null), ErrorCode: hostileText(error.errorCode), Message: hostileText(error.message) }],
       },
-      hostileHeader(trackingId),
+      trackingId,
       headers,
     );
   }

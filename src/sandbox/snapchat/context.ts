@@ -20,8 +20,18 @@ export interface SnapchatCalls {
   segmentsDelete: number;
 }
 
+/** Where the sources disagree on Snapchat's answers: which one the sandbox plays. */
+export interface SnapchatSwitches {
+  /**
+   * `GET /v1/me` wraps `me` in `request_status`/`request_id` (the sandbox's old answer). Off (default): the
+   * documented `{"me":{…}}` of SN-DOC Ads-API/user, with no request_status.
+   */
+  meEnvelope: boolean;
+}
+
 export interface SnapContext {
   readonly options: ResolvedSandboxOptions;
+  readonly switches: SnapchatSwitches;
   readonly store: SnapStore;
   readonly tokens: TokenRegistry;
   readonly envelope: SnapEnvelope;
@@ -48,6 +58,7 @@ export function createSnapContext(options: ResolvedSandboxOptions): SnapContext 
   tokens.seedRefreshToken(SNAPCHAT_SANDBOX.refreshToken, FIXTURE_SUBJECT);
   return {
     options,
+    switches: defaultSwitches(options),
     store: new SnapStore([
       { id: SNAPCHAT_SANDBOX.adAccountId, organizationId: SNAPCHAT_SANDBOX.organizationId, ownerUserId: SNAPCHAT_SANDBOX.userId },
       { id: SNAPCHAT_SANDBOX.otherAdAccountId, organizationId: 'f0e1d2c3-0000-4000-8000-000000000000', ownerUserId: OTHER_USER_ID },
@@ -59,6 +70,10 @@ export function createSnapContext(options: ResolvedSandboxOptions): SnapContext 
     pending: { subRequestErrors: 0 },
     calls: zeroCalls(),
   };
+}
+
+export function defaultSwitches(options: ResolvedSandboxOptions): SnapchatSwitches {
+  return { meEnvelope: options.snapchatMeEnvelope };
 }
 
 export function zeroCalls(): SnapchatCalls {

@@ -2,11 +2,14 @@
  * /_sandbox/snapchat/* — for other processes (demo, fault suites) that cannot reach the in-process API.
  * Segment listings carry member counts only; the member list has its own route (tests).
  */
+import { z } from 'zod';
 import { json, parseJson } from '../reply';
 import type { Handler, Router } from '../router';
 import { registerTokenControls } from '../token-controls';
 import { FIXTURE_SUBJECT, type SnapContext } from './context';
 import { toRecord } from './store';
+
+const switchesBody = z.object({ meEnvelope: z.boolean() }).partial().strict();
 
 export function registerControlRoutes(router: Router, snap: SnapContext): void {
   const control = (method: string, pattern: string, handler: Handler): void =>
@@ -23,6 +26,15 @@ export function registerControlRoutes(router: Router, snap: SnapContext): void {
     return json(200, { id: segment.id, count: segment.members.size, members: [...segment.members] });
   });
   control('GET', '/calls', () => json(200, snap.calls));
+  control('GET', '/switches', () => json(200, snap.switches));
+  // Partial JSON of the switches: {"meEnvelope"?: boolean}.
+  control('POST', '/switches', (ctx) => {
+    const body = parseJson(ctx.body);
+    const parsed = body.ok ? switchesBody.safeParse(body.value) : undefined;
+    if (!parsed?.success) return json(400, { error: parsed ? z.prettifyError(parsed.error) : 'body must be JSON' });
+    Object.assign(snap.switches, parsed.data);
+    return json(200, snap.switches);
+  });
   // {"count"?: n}: the next n segment/users writes answer 200 with failed sub-requests (failNextSubRequests).
   control('POST', '/sub-request-errors', (ctx) => {
     const body = ctx.body.length ? parseJson(ctx.body) : { ok: true as const, value: {} };

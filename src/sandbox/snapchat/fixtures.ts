@@ -15,6 +15,8 @@ export const SNAPCHAT_SANDBOX = {
   userId: 'sandbox-snap-user',
   /** What GET /v1/me reports as the user's display name. */
   displayName: 'Sandbox Marketer',
+  /** What GET /v1/me reports as the user's email (the documented answer has one; the package must never show it). */
+  email: 'sandbox.marketer@example.com',
   scope: 'snapchat-marketing-api',
   /** Any absolute http(s) redirect_uri is accepted at authorize (a real app has exactly one). */
   redirectUriAny: true,

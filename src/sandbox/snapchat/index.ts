@@ -1,13 +1,13 @@
 /** The Snapchat platform module: registers its routes and exposes the test-facing SnapchatSandbox. */
 import type { PlatformContext, SandboxPlatform } from '../platform';
 import type { Router } from '../router';
-import { createSnapContext, FIXTURE_SUBJECT, zeroCalls, type SnapchatCalls } from './context';
+import { createSnapContext, defaultSwitches, FIXTURE_SUBJECT, zeroCalls, type SnapchatCalls, type SnapchatSwitches } from './context';
 import { registerControlRoutes } from './control';
 import { registerOAuthRoutes } from './oauth-routes';
 import { registerApiRoutes } from './routes';
 import { toRecord, type SnapSegmentRecord } from './store';
 
-export type { SnapchatCalls } from './context';
+export type { SnapchatCalls, SnapchatSwitches } from './context';
 export type { SnapSegmentRecord } from './store';
 export { SNAPCHAT_SANDBOX } from './fixtures';
 
@@ -30,6 +30,13 @@ export interface SnapchatSandbox {
   restoreRefreshTokens(): void;
   /** A one-time code for the fixture user; bound to `redirectUri` when given, else any redirect_uri is accepted. */
   issueAuthorizationCode(redirectUri?: string): string;
+  /**
+   * `GET /v1/me` with the old `request_status`/`request_id` envelope (true) or as documented, `{"me":{…}}`
+   * only (false, the default unless SandboxOptions.snapchatMeEnvelope). reset() goes back to the option.
+   */
+  setMeEnvelope(on: boolean): void;
+  /** The current switches (a copy). */
+  switches(): Readonly<SnapchatSwitches>;
   readonly calls: Readonly<SnapchatCalls>;
 }
 
@@ -60,6 +67,10 @@ export function registerSnapchat(router: Router, shared: PlatformContext): Sandb
     revokeRefreshTokens: () => snap.tokens.revokeRefreshTokens(),
     restoreRefreshTokens: () => snap.tokens.restoreRefreshTokens(),
     issueAuthorizationCode: (redirectUri) => snap.tokens.issueCode(FIXTURE_SUBJECT, redirectUri),
+    setMeEnvelope(on) {
+      snap.switches.meEnvelope = on;
+    },
+    switches: () => ({ ...snap.switches }),
     calls: snap.calls,
   };
 
@@ -72,6 +83,7 @@ export function registerSnapchat(router: Router, shared: PlatformContext): Sandb
       snap.perToken.clear();
       snap.perApp.clear();
       snap.pending.subRequestErrors = 0;
+      Object.assign(snap.switches, defaultSwitches(snap.options));
       Object.assign(snap.calls, zeroCalls()); // in place: api.calls is the same object
     },
   };

@@ -72,14 +72,26 @@ function authed(snap: SnapContext, counter: keyof SnapchatCalls, handler: Authed
   };
 }
 
-/** The authenticated user: id, display name and organisation (the real answer also has an email; the sandbox leaves it out). */
+/**
+ * The authenticated user as SN-DOC Ads-API/user "Get Authenticated User" documents it: `{"me":{…}}`, no
+ * `request_status` (and, on the current page, no `request_id`). The meEnvelope switch adds both back.
+ */
 function me(snap: SnapContext): Reply {
-  return json(200, {
-    request_status: snap.envelope.word('SUCCESS'),
-    request_id: randomUUID(),
-    me: { id: SNAPCHAT_SANDBOX.userId, display_name: SNAPCHAT_SANDBOX.displayName, organization_id: SNAPCHAT_SANDBOX.organizationId },
-  });
+  const user = {
+    id: SNAPCHAT_SANDBOX.userId,
+    updated_at: ME_TIMESTAMP,
+    created_at: ME_TIMESTAMP,
+    email: SNAPCHAT_SANDBOX.email,
+    organization_id: SNAPCHAT_SANDBOX.organizationId,
+    display_name: SNAPCHAT_SANDBOX.displayName,
+    member_status: 'MEMBER',
+  };
+  if (!snap.switches.meEnvelope) return json(200, { me: user });
+  return json(200, { request_status: snap.envelope.word('SUCCESS'), request_id: randomUUID(), me: user });
 }
+
+/** A fixed account creation time: the fixture user has always existed. */
+const ME_TIMESTAMP = '2024-01-15T09:30:00.000Z';
 
 function ownsAccount(snap: SnapContext, subject: TokenSubject, adAccountId: string): boolean {
   return snap.store.account(adAccountId)?.ownerUserId === subject.userId;

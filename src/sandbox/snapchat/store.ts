@@ -5,6 +5,7 @@
 
 export type UploadStatus = 'NO_UPLOAD' | 'PROCESSING' | 'COMPLETE';
 export type TargetableStatus = 'NOT_READY' | 'TOO_FEW_USERS' | 'READY';
+export type SegmentStatus = 'PENDING' | 'ACTIVE';
 
 /** A segment as the API shows it (reference §3). */
 export interface SnapSegmentRecord {
@@ -15,7 +16,8 @@ export interface SnapSegmentRecord {
   readonly organization_id: string;
   readonly source_type: 'FIRST_PARTY';
   readonly retention_in_days: number;
-  readonly status: 'ACTIVE';
+  /** PENDING when created (as the docs' create sample has it), ACTIVE after its first upload. */
+  readonly status: SegmentStatus;
   readonly upload_status: UploadStatus;
   readonly targetable_status: TargetableStatus;
   readonly approximate_number_users: number;
@@ -177,7 +179,7 @@ export function toRecord(s: Segment): SnapSegmentRecord {
     organization_id: s.organizationId,
     source_type: 'FIRST_PARTY',
     retention_in_days: s.retentionDays,
-    status: 'ACTIVE',
+    status: s.uploaded ? 'ACTIVE' : 'PENDING',
     upload_status: s.uploaded ? 'COMPLETE' : 'NO_UPLOAD',
     targetable_status: size >= TARGETABLE_MINIMUM ? 'READY' : 'TOO_FEW_USERS',
     // Snapchat reports 0 until a list is big enough to show a size.
