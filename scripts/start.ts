@@ -204,6 +204,8 @@ function seedFlows(sandboxUrl: string): void {
       const node: FlowNode = { ...original };
       if (node.type === demo.connectionType) {
         Object.assign(node, demo.connection, { consent: true, authBaseUrl: sandboxUrl, apiBaseUrl: sandboxUrl });
+        // Criteo's consent page is a setting of its own: the sandbox answers it at /request as consent.criteo.com does.
+        if (node.type === 'criteo-connection') node.authorizeUrl = `${sandboxUrl}/request`;
         credentials[node.id] = { ...demo.credentials };
         connections += 1;
         flows.push(node); // config nodes stay global (no z)

@@ -1,6 +1,7 @@
 import type { AudienceLease, AudienceLocks } from './audience-lock';
 import type { EmailEncoding } from './email';
 import { ExportError, type ErrorCode, toExportError } from './errors';
+import type { PathParser } from './field-path';
 import { assertRemovalAllowed, assertSomeAddressUsable } from './guards';
 import { type IdentifierForm, identifierForm } from './identifiers';
 import { countLeaving, planSync, type SyncPlan } from './plan';
@@ -82,8 +83,11 @@ export interface ExportRequest {
   readonly maxProfiles: number;
   /** A mirror or replace run that would remove more than this share of what was delivered sends nothing (100 = off). */
   readonly maxRemovalPercent: number;
+  /** A key as it stands in the profiles, or a property expression (see field-path.ts). */
   readonly emailField: string;
   readonly consentField?: string;
+  /** Node-RED's property-expression parser; dotted paths without it. */
+  readonly parsePath?: PathParser;
   readonly encoding: EmailEncoding;
   readonly state: SyncStateStore;
   /** One run per audience: a run waits here for any other run of the same audience. */
@@ -301,7 +305,7 @@ function profileCount(input: { payload?: unknown }): number | undefined {
 
 /** Read and hash the members, then let go of the profiles (no reference to them survives this call). */
 async function consumeInput(request: ExportRequest): Promise<SegmentIdentifiers> {
-  const segment = await readSegmentYielding(request.input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding });
+  const segment = await readSegmentYielding(request.input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding, parsePath: request.parsePath });
   request.input.payload = undefined;
   return segment;
 }

@@ -1,13 +1,36 @@
-import type { EmailEncoding } from './email';
+import { type EmailEncoding, normaliseEmail } from './email';
 import { ExportError } from './errors';
-import { type FieldReader, fieldReader } from './field-path';
+import { type FieldReader, fieldReader, type PathParser } from './field-path';
 import { identifierForm } from './identifiers';
 
 export interface ReadOptions {
+  /** A key as it stands in the profile, or a property expression (see field-path.ts). */
   readonly emailField: string;
-  /** Optional dotted path to a per-profile marketing consent flag. */
+  /** Optional key or property expression of a per-profile marketing consent flag. */
   readonly consentField?: string;
   readonly encoding: EmailEncoding;
+  /** The property-expression syntax (Node-RED's, from the node glue); dotted paths without it. */
+  readonly parsePath?: PathParser;
+}
+
+/**
+ * The profiles a payload holds (DESIGN §3): an array of profiles, one profile object, or one email
+ * address as text. Anything else is refused with a sentence that says what would work.
+ */
+export function profilesOf(payload: unknown): readonly unknown[] {
+  if (Array.isArray(payload)) return payload;
+  if (typeof payload === 'string') {
+    if (normaliseEmail(payload) !== undefined || /^\s*[0-9a-fA-F]{64}\s*$/.test(payload)) return [payload];
+    const hint = /[,;\t]/.test(payload) || /\r?\n/.test(payload.trim())
+      ? ': it looks like CSV. Put a CSV node before this node (File-in → CSV), so each row becomes a profile'
+      : ': to export a file, read it with a File-in node and parse it with a CSV or JSON node before this node';
+    throw new ExportError('invalid_input', `msg.payload is text that is not an email address${hint}`);
+  }
+  if (Buffer.isBuffer(payload)) {
+    throw new ExportError('invalid_input', 'msg.payload is binary data (a Buffer): set the File-in node to output a UTF-8 string, then parse it with a CSV or JSON node');
+  }
+  if (typeof payload === 'object' && payload !== null) return [payload];
+  throw new ExportError('invalid_input', `msg.payload must be profiles: an array of profile objects, one profile object or an email address (got ${describe(payload)})`);
 }
 
 /** A segment's members turned into identifiers: the only copy of the segment the engine keeps. */
@@ -76,15 +99,13 @@ class SegmentReader {
   private sampled = 0;
 
   constructor(payload: unknown, options: ReadOptions) {
-    if (!Array.isArray(payload)) {
-      throw new ExportError('invalid_input', `msg.payload must be an array of profiles, got ${describe(payload)}`);
-    }
-    this.profiles = payload;
-    this.readEmail = fieldReader(options.emailField);
-    this.readConsent = options.consentField ? fieldReader(options.consentField) : undefined;
+    const profiles = profilesOf(payload);
+    this.profiles = profiles;
+    this.readEmail = fieldReader(options.emailField, options.parsePath);
+    this.readConsent = options.consentField ? fieldReader(options.consentField, options.parsePath) : undefined;
     const form = identifierForm(options.encoding);
     this.fromRaw = form.fromRaw;
-    this.members = form.newSet(payload.length);
+    this.members = form.newSet(profiles.length);
     this.optedOut = form.newSet(0);
   }
 
@@ -132,6 +153,8 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' || typeof value === 'bigint') return 'a number';
+  if (typeof value === 'boolean') return `${value}`;
   return `a ${typeof value}`;
 }

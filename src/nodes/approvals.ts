@@ -34,7 +34,7 @@ const CONNECTION_FIELDS: Record<string, unknown> = { type: '', scope: 'administr
 const PLATFORM_CONNECTION_FIELDS: Record<string, Record<string, unknown>> = {
   'snapchat-connection': { authBaseUrl: SNAPCHAT_DEFAULTS.authBaseUrl, apiBaseUrl: SNAPCHAT_DEFAULTS.apiBaseUrl },
   'microsoft-ads-connection': { authBaseUrl: MICROSOFT_ADS_DEFAULTS.authBaseUrl, apiBaseUrl: MICROSOFT_ADS_DEFAULTS.apiBaseUrl, tenant: MICROSOFT_ADS_DEFAULTS.tenant, environment: 'production' },
-  'criteo-connection': { authBaseUrl: CRITEO_DEFAULTS.authBaseUrl, apiBaseUrl: CRITEO_DEFAULTS.apiBaseUrl, grantType: 'client_credentials', apiVersion: CRITEO_DEFAULTS.apiVersion },
+  'criteo-connection': { authBaseUrl: CRITEO_DEFAULTS.authBaseUrl, apiBaseUrl: CRITEO_DEFAULTS.apiBaseUrl, grantType: 'client_credentials', apiVersion: CRITEO_DEFAULTS.apiVersion, authorizeUrl: CRITEO_DEFAULTS.authorizeUrl },
 };
 
 export const EXPORT_TYPES = Object.keys(PLATFORM_EXPORT_FIELDS);

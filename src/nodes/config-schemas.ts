@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { ExportError } from '../core/errors';
-import { isValidFieldPath } from '../core/field-path';
+import { MAX_FIELD_LENGTH } from '../core/field-path';
 
 /** Node properties arrive from flow files as the editor or a hand-written flow left them: coerce gently, reject what makes no sense. */
 
 export const booleanish = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
 
-const fieldPath = (what: string) => z.string().trim().refine(isValidFieldPath, { message: `${what} must be a dotted path such as contact.email` });
+/** A key as it stands in the profiles (`E-Mail Address`) or a property expression (`contact.email`): any text but empty. */
+const fieldPath = (what: string) =>
+  z.string().trim().min(1, `${what} must name the field, such as email, E-Mail Address or contact.email`).max(MAX_FIELD_LENGTH, `${what} must be at most ${MAX_FIELD_LENGTH} characters`);
 
 /** Properties every connection config node has (DESIGN §3). */
 export const ConnectionBaseSchema = z.object({

@@ -15,6 +15,7 @@ const SettingsSchema = z.object({
     .transform((version) => version || CRITEO_DEFAULTS.apiVersion)
     .pipe(z.string().regex(/^(\d{4}-\d{2}|preview)$/, 'apiVersion must look like 2026-07 (or be "preview")'))
     .default(CRITEO_DEFAULTS.apiVersion),
+  authorizeUrl: baseUrl(CRITEO_DEFAULTS.authorizeUrl),
 });
 
 export = function register(RED: NodeRedApi): void {
@@ -26,7 +27,7 @@ export = function register(RED: NodeRedApi): void {
     hosts: (settings) => [settings.authBaseUrl, settings.apiBaseUrl],
     admin: {
       // Client-credentials apps have nobody to sign in.
-      authorizeUrl: (settings, params) => (settings.grantType === 'authorization_code' ? criteoAuthorizeUrl(settings.authBaseUrl, params) : undefined),
+      authorizeUrl: (settings, params) => (settings.grantType === 'authorization_code' ? criteoAuthorizeUrl(settings.authorizeUrl, params) : undefined),
       exchangeCode: (http, settings, client, code, redirectUri) => exchangeCriteoCode(http, { authBaseUrl: settings.authBaseUrl, ...client }, code, redirectUri),
       identify: async (session) => {
         const me = await session.client.me();
@@ -34,7 +35,7 @@ export = function register(RED: NodeRedApi): void {
       },
       audiences: async (session, query) => {
         const { advertiserId } = parseAdminQuery(z.object({ advertiserId: z.string().trim().regex(/^\d*$/, 'advertiserId must be a numeric id').optional() }), query);
-        return (await session.client.searchContactLists(advertiserId || undefined)).map((segment) => ({ id: segment.id, name: segment.attributes.name }));
+        return (await session.client.searchContactLists(advertiserId || undefined)).map((segment) => ({ id: segment.id, name: segment.name }));
       },
     },
     open: ({ settings, credentials, assertAllowed, tokenStore }) =>

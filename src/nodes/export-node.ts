@@ -73,7 +73,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         msg.payload = undefined;
         if (outcome.state === 'failed') return refuse(outcome.first ?? msg, outcome.error, send, done);
         if (outcome.state !== 'complete') {
-          if (outcome.state === 'pending') status.working('gathering', { sequences: sequences.pending });
+          if (outcome.state === 'pending') status.gathering(sequences.pending);
           done();
           return;
         }
@@ -173,6 +173,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         maxRemovalPercent: settingsBase.maxRemovalPercent,
         emailField: settingsBase.emailField,
         consentField: settingsBase.consentField || undefined,
+        parsePath: (expression) => RED.util.normalisePropertyExpression(expression),
         encoding: descriptor.encoding?.(platformSettings) ?? 'sha256',
         state,
         locks: state.locks,

@@ -91,6 +91,8 @@ export interface NodeRedApi {
   };
   util: {
     generateId(): string;
+    /** Node-RED's property-expression parser (`a.b`, `a["b-c"]`, `a[0]`); throws on anything else. */
+    normalisePropertyExpression(expression: string): Array<string | number>;
   };
   _(key: string, substitutions?: Record<string, string | number>): string;
 }

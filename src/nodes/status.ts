@@ -18,6 +18,14 @@ export class ExportStatus {
     this.node.status(status);
   }
 
+  /** While parts arrive (one message each: 200,000 for a CSV file read a line at a time), a few times a second. */
+  gathering(sequences: number): void {
+    const now = Date.now();
+    if (now - this.lastProgressAt < 250) return;
+    this.lastProgressAt = now;
+    this.working('gathering', { sequences });
+  }
+
   working(key: 'gathering' | 'preparing' | 'waiting', values?: Record<string, string | number>): void {
     this.set({ fill: 'blue', shape: 'ring', text: this.t(key, values) });
   }

@@ -46,9 +46,11 @@ describe('segment reader', () => {
     for (const flag of [true, 'true', 'yes', 1, undefined, null, '']) assert.ok(!consentWithdrawn(flag), String(flag));
   });
 
-  it('refuses a payload that is not an array with a clear invalid_input error', () => {
-    for (const payload of ['a@example.com', 42, null, undefined, { contact: { email: 'a@example.com' } }]) {
-      assert.throws(() => read(payload), (error: unknown) => error instanceof ExportError && error.code === 'invalid_input' && /array of profiles/.test(error.message));
+  it('reads one profile object or one address as a segment of one; refuses other values with a clear invalid_input error', () => {
+    assert.equal(read({ contact: { email: 'a@example.com' } }).members.size, 1);
+    assert.equal(read('a@example.com').members.size, 1);
+    for (const payload of ['not an address', 42, null, undefined, false]) {
+      assert.throws(() => read(payload), (error: unknown) => error instanceof ExportError && error.code === 'invalid_input' && /msg\.payload (must be profiles|is text)/.test(error.message));
     }
   });
 
@@ -70,6 +72,6 @@ describe('segment reader', () => {
     assert.deepEqual([...yielding.optedOut], [...whole.optedOut]);
     assert.deepEqual([yielding.duplicates, yielding.invalid, yielding.optedOutCount], [whole.duplicates, whole.invalid, whole.optedOutCount]);
     assert.ok(turns >= 5, `a timer ran ${turns} times while 10 slices were read`);
-    await assert.rejects(readSegmentYielding({}, { emailField: 'email', encoding: 'sha256' }), (error: unknown) => error instanceof ExportError && error.code === 'invalid_input');
+    await assert.rejects(readSegmentYielding(7, { emailField: 'email', encoding: 'sha256' }), (error: unknown) => error instanceof ExportError && error.code === 'invalid_input');
   });
 });

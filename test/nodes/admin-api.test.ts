@@ -195,19 +195,25 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
     issuedTokens.push(stored.refreshToken);
   });
 
-  it('Criteo: sign-in only for the authorization-code grant', async () => {
+  it('Criteo: sign-in only for the authorization-code grant, on the consent page set apart from the token host', async () => {
     await loadFlow(criteoFlow(sandbox, {}, { grantType: 'authorization_code' }), criteoCredentials());
-    const start = await adminPost('/audience-export/auth/conn/start', { ...dialog('criteo-connection'), grantType: 'authorization_code', apiVersion: CRITEO_SANDBOX.apiVersion, redirectUri: REDIRECT_URI });
-    assert.equal(start.status, 200, start.text);
-    const url = new URL(String(start.body.authorizeUrl));
-    assert.equal(url.pathname, '/oauth2');
-    assert.equal(url.searchParams.get('scope'), null);
-    const { code, state } = await allow(url.toString());
-    const callback = await adminGet(`/audience-export/auth/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`);
-    assert.equal(callback.status, 200, callback.text);
-    const stored = credentialStore().get('conn') ?? {};
-    assert.ok(stored.refreshToken && stored.refreshToken !== CRITEO_SANDBOX.refreshToken);
-    issuedTokens.push(stored.refreshToken);
+    // Criteo's guide names consent.criteo.com/request, its OpenAPI file api.criteo.com/oauth2: the sandbox plays both.
+    for (const page of ['/request', '/oauth2']) {
+      const start = await adminPost('/audience-export/auth/conn/start', { ...dialog('criteo-connection'), grantType: 'authorization_code', apiVersion: CRITEO_SANDBOX.apiVersion, authorizeUrl: `${sandbox.url}${page}`, redirectUri: REDIRECT_URI });
+      assert.equal(start.status, 200, start.text);
+      const url = new URL(String(start.body.authorizeUrl));
+      assert.equal(url.pathname, page);
+      assert.equal(url.searchParams.get('response_type'), 'code');
+      assert.equal(url.searchParams.get('scope'), null);
+      const { code, state } = await allow(url.toString());
+      const callback = await adminGet(`/audience-export/auth/callback?code=${encodeURIComponent(code)}&state=${encodeURIComponent(state)}`);
+      assert.equal(callback.status, 200, callback.text);
+      const stored = credentialStore().get('conn') ?? {};
+      assert.ok(stored.refreshToken && stored.refreshToken !== CRITEO_SANDBOX.refreshToken);
+      issuedTokens.push(stored.refreshToken);
+    }
+    const defaults = await adminPost('/audience-export/auth/conn/start', { ...dialog('criteo-connection'), grantType: 'authorization_code', apiVersion: CRITEO_SANDBOX.apiVersion, redirectUri: REDIRECT_URI });
+    assert.equal(new URL(String(defaults.body.authorizeUrl)).origin + new URL(String(defaults.body.authorizeUrl)).pathname, 'https://consent.criteo.com/request', 'the default is the page Criteo\'s guide names');
 
     const clientCredentials = await adminPost('/audience-export/auth/cc/start', { ...dialog('criteo-connection'), grantType: 'client_credentials', clientId: 'x', clientSecret: 'y', redirectUri: REDIRECT_URI });
     assert.equal(clientCredentials.status, 400);

@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import type { NodeInitializer } from 'node-red';
+import request from 'supertest';
 import type { ExportSummary } from '../../src/core/export-run';
 import type { Sandbox } from '../../src/sandbox';
 import { coreNode, criteoCredentials, helper, microsoftCredentials, packageNodes, snapchatCredentials, useSandboxRuntime } from './harness';
 
 const examplesDir = path.resolve(__dirname, '../../examples');
+/** The core nodes the examples use: File-in/out, CSV, Split, Change, Switch, HTTP in/response… */
+const EXAMPLE_CORE_NODES = ['common/20-inject.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'sequence/17-split.js', 'common/90-comment.js', 'storage/10-file.js', 'parsers/70-CSV.js', 'network/21-httpin.js'].map(coreNode);
 
 const CREDENTIALS: Record<string, () => { conn: Record<string, string> }> = {
   'snapchat-connection': snapchatCredentials,
@@ -66,7 +70,12 @@ describe('examples/', function () {
         })),
       ];
       const credentials = { [connection.id]: CREDENTIALS[connection.type]().conn };
-      await helper.load([...packageNodes, coreNode('common/20-inject.js'), coreNode('function/10-function.js'), coreNode('sequence/17-split.js'), coreNode('common/90-comment.js')], loaded, credentials);
+      // The runtime's httpNode app, where HTTP-in nodes listen (the helper's request() reaches only httpAdmin).
+      let httpNode: unknown;
+      const capture: NodeInitializer = (RED) => {
+        httpNode = (RED as unknown as { httpNode: unknown }).httpNode;
+      };
+      await helper.load([capture, ...packageNodes, ...EXAMPLE_CORE_NODES], loaded, credentials);
       const summary = await new Promise<ExportSummary>((resolve) => {
         (helper.getNode(summaryProbe) as unknown as { on(e: 'input', l: (msg: { payload: ExportSummary }) => void): void }).on('input', (msg) => resolve(msg.payload));
         const inject = flow.find((n) => n.type === 'inject');
@@ -77,6 +86,17 @@ describe('examples/', function () {
       assert.ok(summary.added > 0);
       if (exporter.dryRun) assert.equal(sandbox.recorder.requests.filter((r) => r.path.includes('/users')).length, 0);
       else assert.equal(membersOf(sandbox, summary).size, summary.added);
+      // A webhook example answers the caller with the summary, over real HTTP.
+      const webhook = flow.find((n) => n.type === 'http in');
+      if (webhook) {
+        const answer = await request(httpNode as Parameters<typeof request>[0]).post('/segments/Pushed%20by%20curl').send({ profiles: [{ email: 'curl@example.com' }] }).set('Content-Type', 'application/json');
+        assert.equal(answer.status, 200, answer.text);
+        assert.equal((answer.body as ExportSummary).segment, 'Pushed by curl');
+        assert.equal((answer.body as ExportSummary).added, 1);
+        const refused = await request(httpNode as Parameters<typeof request>[0]).post('/segments/Empty%20push').send({ profiles: [{ mail: 'typo@example.com' }] }).set('Content-Type', 'application/json');
+        assert.equal(refused.status, 422, 'a failed export answers 422');
+        assert.equal((refused.body as ExportSummary).error?.code, 'no_valid_emails');
+      }
     });
   }
 });

@@ -194,11 +194,21 @@ export function profiles(count: number, start = 0, domain = 'example.com'): Arra
  */
 export async function assertBadInputHandled(run: (msg: Record<string, unknown>) => Promise<ExportSummary>): Promise<void> {
   const huge = 'z'.repeat(10 * 1024 * 1024);
-  for (const payload of ['a@example.com', 42, null, { email: 'a@example.com' }]) {
+  for (const [payload, reason] of [
+    [42, /must be profiles/],
+    [null, /must be profiles/],
+    ['not an address, but text', /looks like CSV/],
+    [huge, /text that is not an email address/],
+  ] as const) {
     const summary = await run({ payload, segment: 'Bad' });
-    if (summary.status !== 'failed' || summary.error?.code !== 'invalid_input' || !/array of profiles/.test(summary.error.message)) {
-      throw new Error(`payload ${JSON.stringify(payload)} gave ${JSON.stringify(summary)}`);
+    if (summary.status !== 'failed' || summary.error?.code !== 'invalid_input' || !reason.test(summary.error.message)) {
+      throw new Error(`payload ${JSON.stringify(payload).slice(0, 80)} gave ${JSON.stringify(summary)}`);
     }
+  }
+  // One profile object, or one address, is a segment of one.
+  for (const payload of ['single@example.com', { email: 'single@example.com' }]) {
+    const summary = await run({ payload, segment: 'Single' });
+    if (summary.status !== 'completed' || summary.profiles !== 1) throw new Error(`payload ${JSON.stringify(payload)} gave ${JSON.stringify(summary)}`);
   }
   const counted = await run({ payload: [null, null, { name: 'no email' }, { email: huge }, huge, { email: 'ok@example.com' }], segment: 'Bad' });
   if (counted.status !== 'completed' || counted.invalid !== 5 || counted.added !== 1) throw new Error(`invalid profiles gave ${JSON.stringify(counted)}`);

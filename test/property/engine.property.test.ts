@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const nodeRedUtil = (require(require.resolve('@node-red/util', { paths: [require.resolve(process.env.NODE_RED_PATH ?? 'node-red')] })) as { util: { normalisePropertyExpression(expression: string): Array<string | number> } }).util;
 import { isSha256Hex, normaliseEmail, sha256Digest, sha256Hex, toIdentifier } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
-import { fieldReader, isValidFieldPath } from '../../src/core/field-path';
+import { fieldReader, isValidField, type PathParser } from '../../src/core/field-path';
 import { bodyText, streamJsonRows } from '../../src/core/json-body';
 import { hexToDigest, identifierForm } from '../../src/core/identifiers';
 import { digestsToHex, wholeBatch } from '../../src/core/wire-batch';
@@ -231,13 +233,18 @@ function reference(payload: unknown[], emailField: string, consentField: string 
 }
 
 describe('property: segment reader', () => {
-  it('non-arrays are refused with invalid_input, nothing else is ever thrown', () => {
+  it('any payload: an array or an object is read as profiles, an address as one profile, anything else refused with invalid_input', () => {
     fc.assert(
-      fc.property(fc.anything({ maxDepth: 3 }), fieldPath, (payload, emailField) => {
+      fc.property(fc.oneof(fc.anything({ maxDepth: 3 }), emailLike), fieldPath, (payload, emailField) => {
         fc.pre(!Array.isArray(payload));
+        const readable = (typeof payload === 'object' && payload !== null && !Buffer.isBuffer(payload)) || (typeof payload === 'string' && toIdentifier(payload) !== undefined);
+        if (readable) {
+          assert.equal(readSegment(payload, { emailField, encoding: 'sha256' }).profiles, 1);
+          return;
+        }
         assert.throws(
           () => readSegment(payload, { emailField, encoding: 'sha256' }),
-          (error: unknown) => error instanceof ExportError && error.code === 'invalid_input' && /array of profiles/.test(error.message),
+          (error: unknown) => error instanceof ExportError && error.code === 'invalid_input' && /msg\.payload (must be profiles|is text|is binary)/.test(error.message),
         );
       }),
       runs(500),
@@ -298,12 +305,14 @@ describe('property: segment reader', () => {
 });
 
 describe('property: field paths and config schemas', () => {
-  it('isValidFieldPath and fieldReader never throw on any path or value', () => {
+  it('fieldReader never throws on any field or value, with dotted paths or Node-RED\'s parser; an exact key always wins', () => {
+    const nodeRedParser: PathParser = (expression) => nodeRedUtil.normalisePropertyExpression(expression);
     fc.assert(
-      fc.property(anyString, fc.anything({ maxDepth: 3 }), (path, value) => {
-        const valid = isValidFieldPath(path);
-        if (valid) assert.ok(!/\s/.test(path) && !path.split('.').includes(''));
-        fieldReader(path)(value);
+      fc.property(anyString, fc.anything({ maxDepth: 3 }), fc.anything({ maxDepth: 1 }), (field, value, exact) => {
+        for (const parse of [undefined, nodeRedParser]) {
+          fieldReader(field, parse)(value);
+          if (isValidField(field)) assert.equal(fieldReader(field, parse)({ [field]: exact, nested: value }), exact);
+        }
       }),
       runs(1500),
     );
@@ -340,8 +349,8 @@ describe('property: field paths and config schemas', () => {
         const parsed = schema.safeParse(value);
         if (parsed.success) {
           const base = parsed.data;
-          assert.ok(isValidFieldPath(base.emailField));
-          assert.ok(base.consentField === '' || isValidFieldPath(base.consentField));
+          assert.ok(isValidField(base.emailField));
+          assert.ok(base.consentField === '' || isValidField(base.consentField));
           assert.ok(['mirror', 'add', 'remove', 'replace'].includes(base.mode));
           assert.ok(Number.isInteger(base.maxProfiles) && base.maxProfiles >= 0);
           assert.equal(typeof base.dryRun, 'boolean');

@@ -4,7 +4,7 @@ import { sha256Hex } from '../../src/core/email';
 import type { ExportSummary } from '../../src/core/export-run';
 import { digestsToHex } from '../../src/core/wire-batch';
 import { partOf } from '../../src/core/sequences';
-import { readSegment } from '../../src/core/segment-reader';
+import { profilesOf, readSegment } from '../../src/core/segment-reader';
 import type { Sandbox } from '../../src/sandbox';
 import { exportBaseSchema, SegmentInputSchema } from '../../src/nodes/config-schemas';
 import { type Captured, freshDataDir, helper, loadFlow, profiles, snapchatCredentials, snapchatFlow, startTestSandbox, testSettings } from '../nodes/harness';
@@ -100,8 +100,15 @@ const seen = { noSegment: 0, notArray: 0, counted: 0, withMembers: 0, refused: 0
 function checkDryRunOutcome(outcome: Outcome, segmentOk: boolean, gathered: unknown, label: string): void {
   const { summary, error } = outcome;
   assert.ok(summary, `no summary for ${label}`);
+  let profiles: readonly unknown[] | undefined;
+  let refusal: string | undefined;
+  try {
+    profiles = profilesOf(gathered);
+  } catch (thrown) {
+    refusal = (thrown as Error).message;
+  }
   if (!segmentOk) seen.noSegment++;
-  else if (!Array.isArray(gathered)) seen.notArray++;
+  else if (!profiles) seen.notArray++;
   else seen.counted++;
   if (!segmentOk) {
     assert.equal(summary.status, 'failed', label);
@@ -110,14 +117,15 @@ function checkDryRunOutcome(outcome: Outcome, segmentOk: boolean, gathered: unkn
     assert.equal(error?.code, 'invalid_input', `Catch error for ${label}`);
     return;
   }
-  if (!Array.isArray(gathered)) {
+  if (!profiles) {
+    // Not profiles: the same refusal the reader gives (an array, one object or an address would do).
     assert.equal(summary.status, 'failed', label);
     assert.equal(summary.error?.code, 'invalid_input', label);
-    assert.match(summary.error.message, /array of profiles/);
+    assert.equal(summary.error.message, refusal);
     assert.equal(error?.code, 'invalid_input', `Catch error for ${label}`);
     return;
   }
-  const read = readSegment(gathered, { emailField: 'email', encoding: 'sha256' });
+  const read = readSegment(profiles, { emailField: 'email', encoding: 'sha256' });
   if (read.profiles > 0 && read.invalid === read.profiles) {
     // Profiles, and not one usable address: the guard refuses, in a dry run too.
     assert.equal(summary.status, 'failed', label);

@@ -54,9 +54,11 @@ export class CriteoAdapter implements PlatformAdapter {
     return this.client.wipeContactList(audience.id, context.signal);
   }
 
-  async readAudience(audience: AudienceRef): Promise<AudienceSnapshot> {
+  async readAudience(audience: AudienceRef): Promise<AudienceSnapshot | undefined> {
     const stats = await this.client.statistics(audience.id);
-    return { approximateSize: stats.matches ?? stats.identifiers, matchRate: stats.matchRate };
+    const approximateSize = stats.matches ?? stats.identifiers;
+    if (approximateSize === undefined && stats.matchRate === undefined) return undefined;
+    return { approximateSize, matchRate: stats.matchRate };
   }
 
   private async findOrCreate(name: string): Promise<AudienceRef> {
@@ -74,7 +76,7 @@ export class CriteoAdapter implements PlatformAdapter {
 
   private async findByName(name: string): Promise<AudienceRef | undefined> {
     const segments = await this.client.searchContactLists(this.settings.advertiserId || undefined);
-    const found = segments.find((s) => s.attributes.name === name);
-    return found ? { id: found.id, name: found.attributes.name, accountKey: this.accountKey() } : undefined;
+    const found = segments.find((s) => s.name === name);
+    return found ? { id: found.id, name: found.name, accountKey: this.accountKey() } : undefined;
   }
 }

@@ -16,6 +16,7 @@ import {
   SearchResponseSchema,
   type Segment,
   StatisticsResponseSchema,
+  usableSegments,
 } from './schemas';
 
 export interface CriteoClientOptions {
@@ -39,7 +40,8 @@ export class CriteoClient {
   /** The application the token belongs to (name and organisation). */
   async me(): Promise<{ name?: string; organizationId?: string }> {
     const response = await this.call('GET', '/me', undefined, MeResponseSchema);
-    return { name: response.data.attributes?.name ?? undefined, organizationId: response.data.attributes?.organizationId ?? undefined };
+    const attributes = response.data?.attributes;
+    return { name: attributes?.name ?? undefined, organizationId: attributes?.organizationId ?? undefined };
   }
 
   /** Every contact-list segment (of the advertiser when given), page by page. */
@@ -48,7 +50,7 @@ export class CriteoClient {
     const attributes = { ...(advertiserId ? { advertiserIds: [advertiserId] } : {}), audienceSegmentTypes: ['ContactList'] };
     for (let offset = 0; ; offset += PAGE_SIZE) {
       const page = await this.call('POST', `/audience-segments/search?limit=${PAGE_SIZE}&offset=${offset}`, JSON.stringify({ data: { attributes } }), SearchResponseSchema);
-      found.push(...page.data);
+      found.push(...usableSegments(page.data));
       const total = page.meta?.totalItems;
       if (page.data.length < PAGE_SIZE || (typeof total === 'number' && offset + PAGE_SIZE >= total)) return found;
     }
@@ -64,7 +66,7 @@ export class CriteoClient {
       if (thrown instanceof ExportError && thrown.platformCode === 'name-must-be-unique') return 'duplicate';
       throw thrown;
     }
-    const created = response.data[0];
+    const [created] = usableSegments(response.data);
     if (created) return created;
     const problem = [...response.errors, ...response.warnings][0];
     if (problem?.code === 'name-must-be-unique') return 'duplicate';
@@ -88,7 +90,7 @@ export class CriteoClient {
 
   async statistics(segmentId: string): Promise<{ identifiers?: number; matches?: number; matchRate?: number }> {
     const response = await this.call('GET', `/audience-segments/${encodeURIComponent(segmentId)}/contact-list/statistics`, undefined, StatisticsResponseSchema);
-    const { numberOfIdentifiers, numberOfMatches, matchRate } = response.data.attributes;
+    const { numberOfIdentifiers, numberOfMatches, matchRate } = response.data?.attributes ?? {};
     return { identifiers: numberOfIdentifiers ?? undefined, matches: numberOfMatches ?? undefined, matchRate: matchRate ?? undefined };
   }
 

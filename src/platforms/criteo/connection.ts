@@ -7,7 +7,16 @@ import { CriteoAdapter, type CriteoAudienceSettings } from './adapter';
 import { CriteoClient } from './client';
 import { type CriteoGrantType, requestCriteoToken } from './oauth';
 
-export const CRITEO_DEFAULTS = { authBaseUrl: 'https://api.criteo.com', apiBaseUrl: 'https://api.criteo.com', apiVersion: '2026-07' } as const;
+export const CRITEO_DEFAULTS = {
+  authBaseUrl: 'https://api.criteo.com',
+  apiBaseUrl: 'https://api.criteo.com',
+  apiVersion: '2026-07',
+  /** The consent page of the authorization-code sign-in, per Criteo's guide (reference: criteo.md). */
+  authorizeUrl: 'https://consent.criteo.com/request',
+} as const;
+
+/** The consent page Criteo's OpenAPI file names instead: selectable, since the sources disagree. */
+export const CRITEO_OPENAPI_AUTHORIZE_URL = 'https://api.criteo.com/oauth2';
 
 /** Calls per minute (reference §5): 250 per app with client credentials, 10 per account with authorization code. */
 const CALLS_PER_MINUTE: Record<CriteoGrantType, number> = { client_credentials: 250, authorization_code: 10 };

@@ -1,4 +1,4 @@
 export { CRITEO_LIMITS, CriteoAdapter, type CriteoAudienceSettings } from './adapter';
 export { CriteoClient } from './client';
-export { CRITEO_DEFAULTS, CriteoConnection, type CriteoConnectionSettings } from './connection';
+export { CRITEO_DEFAULTS, CRITEO_OPENAPI_AUTHORIZE_URL, CriteoConnection, type CriteoConnectionSettings } from './connection';
 export { criteoAuthorizeUrl, exchangeCriteoCode, type CriteoGrantType, requestCriteoToken } from './oauth';

@@ -26,10 +26,14 @@ export function requestCriteoToken(http: AxiosInstance, settings: CriteoOAuthSet
   return requestTokenGrant(http, 'Criteo', joinUrl(settings.authBaseUrl, '/oauth2/token'), { ...grant, client_id: settings.clientId, client_secret: settings.clientSecret });
 }
 
-/** Criteo's consent page for the authorization-code grant (no scopes). */
-export function criteoAuthorizeUrl(authBaseUrl: string, params: { clientId: string; redirectUri: string; state: string }): string {
-  const query = new URLSearchParams({ response_type: 'code', client_id: params.clientId, redirect_uri: params.redirectUri, state: params.state });
-  return joinUrl(authBaseUrl, `/oauth2?${query.toString()}`);
+/**
+ * Criteo's consent page for the authorization-code grant (no scopes). It is its own setting: Criteo's
+ * guide and its OpenAPI file name different pages, and neither is the token endpoint's host.
+ */
+export function criteoAuthorizeUrl(authorizeUrl: string, params: { clientId: string; redirectUri: string; state: string }): string {
+  const url = new URL(authorizeUrl);
+  for (const [name, value] of Object.entries({ response_type: 'code', client_id: params.clientId, redirect_uri: params.redirectUri, state: params.state })) url.searchParams.set(name, value);
+  return url.toString();
 }
 
 /** Authorization-code grant, for the editor's sign-in. */

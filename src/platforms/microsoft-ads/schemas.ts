@@ -20,14 +20,22 @@ export const BatchErrorSchema = z.looseObject({
 });
 export type BatchError = z.infer<typeof BatchErrorSchema>;
 
-/** `AdApiFaultDetail` (Errors) or `ApiFaultDetail` (OperationErrors, BatchErrors). */
-export const FaultSchema = z.looseObject({
+const FaultDetailSchema = z.looseObject({
   TrackingId: z.string().nullish(),
   Type: z.string().nullish(),
   Errors: z.array(OperationErrorSchema).nullish(),
   OperationErrors: z.array(OperationErrorSchema).nullish(),
   BatchErrors: z.array(BatchErrorSchema).nullish(),
 });
+
+/**
+ * `AdApiFaultDetail` (Errors) or `ApiFaultDetail` (OperationErrors, BatchErrors): as the SDKs parse it,
+ * the body itself, or as Microsoft's PHP migration guide shows it, wrapped in `{ "ApplicationFault": … }`.
+ */
+export const FaultSchema = z.preprocess(
+  (body) => (typeof body === 'object' && body !== null && 'ApplicationFault' in body ? (body as { ApplicationFault: unknown }).ApplicationFault : body),
+  FaultDetailSchema,
+);
 
 const partialErrors = z
   .array(BatchErrorSchema)
@@ -44,8 +52,9 @@ export const AudienceSchema = z.looseObject({
 export type Audience = z.infer<typeof AudienceSchema>;
 
 export const QueryAudiencesResponseSchema = z.looseObject({
+  // An audience this package cannot read (no name, say) is skipped like a null one, not fatal.
   Audiences: z
-    .array(AudienceSchema.nullable())
+    .array(AudienceSchema.nullable().catch(null))
     .nullish()
     .transform((audiences) => (audiences ?? []).filter((a): a is Audience => a !== null)),
   PartialErrors: partialErrors,

@@ -77,7 +77,7 @@ export class SnapchatClient {
     await this.call('DELETE', `${this.base}/v1/segments/${encodeURIComponent(segmentId)}/all_users`, undefined, SegmentsEnvelopeSchema, signal);
   }
 
-  private async call<S extends z.ZodType<{ request_status: string }>>(method: Method, url: string, body: JsonBody | (() => JsonBody) | undefined, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType<{ request_status?: string }>>(method: Method, url: string, body: JsonBody | (() => JsonBody) | undefined, schema: S, signal?: AbortSignal): Promise<z.infer<S>> {
     const token = await this.options.token();
     await takeTurn(this.options.limiter, signal);
     const payload = typeof body === 'function' ? body() : body;

@@ -25,7 +25,8 @@ const subRequest = {
 
 export const SegmentsEnvelopeSchema = z.looseObject({
   request_status: z.string(),
-  segments: z.array(z.looseObject({ ...subRequest, segment: SegmentSchema.optional() })).default([]),
+  // A listing holds every source type: one segment this package cannot read (no name, say) is skipped, not fatal.
+  segments: z.array(z.looseObject({ ...subRequest, segment: SegmentSchema.optional().catch(undefined) })).default([]),
   paging: z.looseObject({ next_link: z.string().optional() }).optional(),
 });
 export type SegmentsEnvelope = z.infer<typeof SegmentsEnvelopeSchema>;
@@ -35,9 +36,9 @@ export const UsersEnvelopeSchema = z.looseObject({
   users: z.array(z.looseObject({ ...subRequest, user: z.looseObject({ number_uploaded_users: z.number().optional() }).optional() })).default([]),
 });
 
-/** `GET /v1/me`: only the non-personal fields are read. */
+/** `GET /v1/me`: only the non-personal fields are read. The documented answer has no `request_status`. */
 export const MeEnvelopeSchema = z.looseObject({
-  request_status: z.string(),
+  request_status: z.string().optional(),
   me: z.looseObject({ id: z.string().optional(), display_name: z.string().optional(), organization_id: z.string().optional() }),
 });
 
