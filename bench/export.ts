@@ -10,44 +10,23 @@ import { execFileSync } from 'node:child_process';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
+import { nodeTypesOf } from '../src/core/platform';
+import { demoOf } from '../src/sandbox';
 import { median, peakRssMb, prepareUserDir, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
 
 interface PlatformBench {
   readonly profiles: number;
   readonly latencyMs: number;
-  readonly connection: (url: string) => Record<string, unknown>;
-  readonly exporter: Record<string, unknown>;
-  readonly credentials: Record<string, string>;
+  /** Export settings beyond the platform demo's account (src/sandbox/<p>/demo.ts). */
+  readonly exporter?: Record<string, unknown>;
   /** Control endpoint listing the sandbox's audiences with member counts. */
   readonly audiencesPath: string;
 }
 
 const PLATFORMS: Record<string, PlatformBench> = {
-  snapchat: {
-    profiles: 1_000_000,
-    latencyMs: 0,
-    connection: (url) => ({ type: 'snapchat-connection', authBaseUrl: url, apiBaseUrl: url }),
-    exporter: { type: 'snapchat-audience', adAccountId: SNAPCHAT_SANDBOX.adAccountId },
-    credentials: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken },
-    audiencesPath: '/_sandbox/snapchat/segments',
-  },
-  'microsoft-ads': {
-    profiles: 500_000,
-    latencyMs: 100,
-    connection: (url) => ({ type: 'microsoft-ads-connection', authBaseUrl: url, apiBaseUrl: url, tenant: 'common', environment: 'production' }),
-    exporter: { type: 'microsoft-ads-audience', customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId, acceptTerms: true },
-    credentials: { clientId: MICROSOFT_ADS_SANDBOX.clientId, clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret, refreshToken: MICROSOFT_ADS_SANDBOX.refreshToken, developerToken: MICROSOFT_ADS_SANDBOX.developerToken },
-    audiencesPath: '/_sandbox/microsoft-ads/audiences',
-  },
-  criteo: {
-    profiles: 1_000_000,
-    latencyMs: 100,
-    connection: (url) => ({ type: 'criteo-connection', authBaseUrl: url, apiBaseUrl: url, grantType: 'client_credentials', apiVersion: CRITEO_SANDBOX.apiVersion }),
-    exporter: { type: 'criteo-audience', advertiserId: CRITEO_SANDBOX.advertiserId },
-    credentials: { clientId: CRITEO_SANDBOX.clientId, clientSecret: CRITEO_SANDBOX.clientSecret },
-    audiencesPath: '/_sandbox/criteo/segments',
-  },
+  snapchat: { profiles: 1_000_000, latencyMs: 0, audiencesPath: '/_sandbox/snapchat/segments' },
+  'microsoft-ads': { profiles: 500_000, latencyMs: 100, exporter: { acceptTerms: true }, audiencesPath: '/_sandbox/microsoft-ads/audiences' },
+  criteo: { profiles: 1_000_000, latencyMs: 100, audiencesPath: '/_sandbox/criteo/segments' },
 };
 
 interface Summary {
@@ -79,16 +58,18 @@ const { values } = parseArgs({
 });
 
 /** One export in this process: generate the segment, send it in, wait for the summary. */
-async function runOnce(bench: PlatformBench, count: number, sandboxUrl: string): Promise<RunResult> {
+async function runOnce(platform: string, bench: PlatformBench, count: number, sandboxUrl: string): Promise<RunResult> {
+  const demo = demoOf(platform);
+  const types = nodeTypesOf({ id: platform });
   const userDir = await prepareUserDir();
   let finish: (summary: Summary) => void = () => undefined;
   const flows = [
     { id: 'tab', type: 'tab', label: 'bench' },
-    { id: 'conn', consent: true, scope: 'administrators', ...bench.connection(sandboxUrl) },
-    { id: 'exp', z: 'tab', connection: 'conn', emailField: 'contact.email', mode: 'mirror', x: 200, y: 100, wires: [[], ['done']], ...bench.exporter },
+    { id: 'conn', type: types.connection, consent: true, scope: 'administrators', ...demo.connection(sandboxUrl) },
+    { id: 'exp', type: types.export, z: 'tab', connection: 'conn', emailField: 'contact.email', mode: 'mirror', x: 200, y: 100, wires: [[], ['done']], ...demo.exporter, ...bench.exporter },
     { id: 'done', type: 'function', z: 'tab', func: 'global.get("benchDone")(msg.payload); return null;', outputs: 0, x: 400, y: 100, wires: [] },
   ];
-  const credentials = { conn: bench.credentials };
+  const credentials = { conn: { ...demo.credentials } };
   const runtime = await startRuntime(userDir, flows, credentials, { benchDone: (summary: Summary) => finish(summary) });
   const tag = `${process.pid}-${Date.now()}`;
   let payload: unknown[] | undefined = Array.from({ length: count }, (_, i) => ({ id: i, contact: { email: `customer${i}.${tag}@example.com` } }));
@@ -126,7 +107,7 @@ async function memberCount(url: string, audiencesPath: string, audienceId: strin
 async function main(): Promise<void> {
   if (values.child) {
     const bench = PLATFORMS[values.platform ?? ''];
-    process.stdout.write(`RESULT ${JSON.stringify(await runOnce(bench, Number(values.profiles), values.child))}\n`);
+    process.stdout.write(`RESULT ${JSON.stringify(await runOnce(values.platform ?? '', bench, Number(values.profiles), values.child))}\n`);
     return;
   }
   const names = values.platform ? [values.platform] : Object.keys(PLATFORMS);

@@ -15,7 +15,9 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX, startSandbox } from '../src/sandbox';
+import { createHash } from 'node:crypto';
+import { nodeTypesOf } from '../src/core/platform';
+import { SANDBOX_DEMOS, type SandboxDemo, startSandbox } from '../src/sandbox';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, '.demo');
@@ -27,68 +29,12 @@ const DEFAULT_UI_PORT = 1880;
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
-/** One demo tab: an example flow and what the sandbox needs in its connection and export node. */
-interface Demo {
-  readonly example: string;
-  readonly tabId: string;
-  readonly tabLabel: string;
-  readonly connectionType: string;
-  readonly exportType: string;
-  /** Sandbox credentials for the connection (flows_cred.json). */
-  readonly credentials: Record<string, string>;
-  /** Properties set on the connection besides consent and the two base URLs. */
-  readonly connection: Record<string, unknown>;
-  /** Properties set on the export node (the sandbox's accounts). */
-  readonly exporter: Record<string, unknown>;
-}
+const NODE_TYPES = SANDBOX_DEMOS.flatMap((demo) => Object.values(nodeTypesOf({ id: demo.platform })));
 
-const DEMOS: readonly Demo[] = [
-  {
-    example: 'snapchat-export.json',
-    tabId: 'a1e5c0de000000ff',
-    tabLabel: 'Snapchat export demo',
-    connectionType: 'snapchat-connection',
-    exportType: 'snapchat-audience',
-    credentials: {
-      clientId: SNAPCHAT_SANDBOX.clientId,
-      clientSecret: SNAPCHAT_SANDBOX.clientSecret,
-      refreshToken: SNAPCHAT_SANDBOX.refreshToken,
-    },
-    connection: {},
-    exporter: { adAccountId: SNAPCHAT_SANDBOX.adAccountId },
-  },
-  {
-    example: 'microsoft-ads-export.json',
-    tabId: 'c3a0d5ad000000ff',
-    tabLabel: 'Microsoft Ads export demo',
-    connectionType: 'microsoft-ads-connection',
-    exportType: 'microsoft-ads-audience',
-    credentials: {
-      clientId: MICROSOFT_ADS_SANDBOX.clientId,
-      clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret,
-      refreshToken: MICROSOFT_ADS_SANDBOX.refreshToken,
-      developerToken: MICROSOFT_ADS_SANDBOX.developerToken,
-    },
-    connection: { tenant: MICROSOFT_ADS_SANDBOX.tenant },
-    exporter: { customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId },
-  },
-  {
-    example: 'criteo-export.json',
-    tabId: 'd4c71e00000000ff',
-    tabLabel: 'Criteo export demo',
-    connectionType: 'criteo-connection',
-    exportType: 'criteo-audience',
-    credentials: {
-      clientId: CRITEO_SANDBOX.clientId,
-      clientSecret: CRITEO_SANDBOX.clientSecret,
-      refreshToken: CRITEO_SANDBOX.refreshToken,
-    },
-    connection: { grantType: 'client_credentials', apiVersion: CRITEO_SANDBOX.apiVersion },
-    exporter: { advertiserId: CRITEO_SANDBOX.advertiserId },
-  },
-];
-
-const NODE_TYPES = DEMOS.flatMap((demo) => [demo.connectionType, demo.exportType]);
+/** The demo's example flow, by convention `examples/<platform>-export.json`. */
+const exampleOf = (demo: SandboxDemo): string => `${demo.platform}-export.json`;
+/** A stable tab id per platform, so a reloaded browser keeps its place. */
+const tabIdOf = (demo: SandboxDemo): string => createHash('sha256').update(`demo-tab:${demo.platform}`).digest('hex').slice(0, 16);
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -189,33 +135,33 @@ module.exports = {
 function seedFlows(sandboxUrl: string): void {
   const flows: FlowNode[] = [];
   const credentials: Record<string, Record<string, string>> = {};
-  for (const demo of DEMOS) {
-    const file = path.join(ROOT, 'examples', demo.example);
+  for (const demo of SANDBOX_DEMOS) {
+    const types = nodeTypesOf({ id: demo.platform });
+    const tabId = tabIdOf(demo);
+    const file = path.join(ROOT, 'examples', exampleOf(demo));
     const example = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
     flows.push({
-      id: demo.tabId,
+      id: tabId,
       type: 'tab',
       label: demo.tabLabel,
       disabled: false,
-      info: `Seeded by \`npm start\` from examples/${demo.example}, pointed at the local sandbox (${sandboxUrl}). Rebuilt on every start.`,
+      info: `Seeded by \`npm start\` from examples/${exampleOf(demo)}, pointed at the local sandbox (${sandboxUrl}). Rebuilt on every start.`,
     });
     let connections = 0;
     for (const original of example) {
       const node: FlowNode = { ...original };
-      if (node.type === demo.connectionType) {
-        Object.assign(node, demo.connection, { consent: true, authBaseUrl: sandboxUrl, apiBaseUrl: sandboxUrl });
-        // Criteo's consent page is a setting of its own: the sandbox answers it at /request as consent.criteo.com does.
-        if (node.type === 'criteo-connection') node.authorizeUrl = `${sandboxUrl}/request`;
+      if (node.type === types.connection) {
+        Object.assign(node, demo.connection(sandboxUrl), { consent: true });
         credentials[node.id] = { ...demo.credentials };
         connections += 1;
         flows.push(node); // config nodes stay global (no z)
         continue;
       }
-      if (node.type === demo.exportType) Object.assign(node, demo.exporter);
-      node.z = demo.tabId;
+      if (node.type === types.export) Object.assign(node, demo.exporter);
+      node.z = tabId;
       flows.push(node);
     }
-    if (connections === 0) throw new Error(`${path.relative(ROOT, file)} has no ${demo.connectionType} node`);
+    if (connections === 0) throw new Error(`${path.relative(ROOT, file)} has no ${types.connection} node`);
   }
   const ids = new Set(flows.map((node) => node.id));
   if (ids.size !== flows.length) throw new Error('the examples share node ids; each example needs its own');
@@ -272,7 +218,7 @@ async function main(): Promise<void> {
 
   say();
   say('The demo is disposable: .demo/ (flows, credentials, sync state) is rebuilt on every `npm start`.');
-  say(`Sandbox (Snapchat, Microsoft Advertising, Criteo) running at ${sandbox.url}`);
+  say(`Sandbox (${SANDBOX_DEMOS.map((demo) => demo.platform).join(', ')}) running at ${sandbox.url}`);
   say('Starting Node-RED ...');
   say();
 
@@ -312,11 +258,11 @@ async function main(): Promise<void> {
   say();
   say('------------------------------------------------------------------------');
   say(`  Open http://${HOST}:${uiPort}, press the button on 'Export now' on any of the tabs`);
-  say(`  ${DEMOS.map((demo) => `'${demo.tabLabel}'`).join(', ')};`);
+  say(`  ${SANDBOX_DEMOS.map((demo) => `'${demo.tabLabel}'`).join(', ')};`);
   say('  the debug sidebar shows the batch results and the summary.');
   say(`  Sandbox: ${sandbox.url}`);
   if (missing.length > 0) {
-    say(`  Not built yet: ${missing.join(', ')} (dist/nodes/<type>.js missing); Node-RED waits for these types.`);
+    say(`  Not built yet: ${missing.join(', ')} (dist/nodes/audience-export.js missing; run npm run build); Node-RED waits for these types.`);
   }
   say('  Ctrl-C stops Node-RED and the sandbox.');
   say('------------------------------------------------------------------------');

@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { nodeTypesOf } from '../src/core/platform';
+import { PLATFORMS } from '../src/platforms';
 
 /**
  * The Flow Library's scorecard: `node-red-dev validate` on the built package (it reads each
@@ -16,7 +18,7 @@ const root = path.resolve(__dirname, '..');
 const pkg = require('../package.json') as { name: string; keywords: string[]; 'node-red': { nodes: Record<string, string> } };
 const devCli = path.join(path.dirname(require.resolve('node-red-dev/package.json')), 'bin', 'run');
 const stub = path.join(__dirname, 'fixtures', 'catalogue-stub.js');
-const FLOW_TYPES = ['snapchat-audience', 'microsoft-ads-audience', 'criteo-audience'];
+const FLOW_TYPES = PLATFORMS.map((platform) => nodeTypesOf(platform).export);
 
 interface Check {
   test: boolean;

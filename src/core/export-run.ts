@@ -10,11 +10,11 @@ import { type RetryPolicy, type RetryResult, withRetry } from './retry';
 import { readSegmentYielding, type SegmentIdentifiers } from './segment-reader';
 import type { JournalOperation } from './state-journal';
 import type { AudienceKey, LoadedState, SyncStateStore } from './sync-state';
-import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformName, SyncMode } from './types';
+import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformLimits, ReplaceStrategy, SyncMode } from './types';
 
 /** Output 1 of an export node: one per batch, as each finishes (DESIGN §3). */
 export interface BatchReport {
-  platform: PlatformName;
+  platform: string;
   runId: string;
   segment: string;
   audienceId: string | null;
@@ -32,7 +32,7 @@ export interface BatchReport {
 
 /** Output 2 of an export node: one per segment export (DESIGN §3). */
 export interface ExportSummary {
-  platform: PlatformName;
+  platform: string;
   runId: string;
   segment: string;
   audienceId: string | null;
@@ -64,7 +64,15 @@ export interface PlannedCounts {
   unchanged: number;
 }
 
+export interface EnginePlatform {
+  readonly id: string;
+  readonly limits: PlatformLimits;
+  readonly replaceStrategy: ReplaceStrategy;
+}
+
 export interface ExportRequest {
+  /** What the engine needs of the platform's definition: its id (for outputs and state), limits and replace strategy. */
+  readonly platform: EnginePlatform;
   readonly adapter: PlatformAdapter;
   readonly runId: string;
   /** Undefined when the message named no segment. */
@@ -135,7 +143,7 @@ interface PlannedBatch {
 export async function runExport(request: ExportRequest): Promise<ExportSummary> {
   const now = request.now ?? Date.now;
   const started = now();
-  const summary = emptySummary({ ...request, platform: request.adapter.platform }, started);
+  const summary = emptySummary({ ...request, platform: request.platform.id }, started);
   const finish = (status: ExportSummary['status'], error?: ExportError): ExportSummary => {
     const finished = now();
     summary.status = status;
@@ -181,14 +189,14 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
     summary.audienceId = audience.id;
     summary.audienceName = audience.name;
 
-    const stateKey: AudienceKey = { platform: request.adapter.platform, accountKey: audience.accountKey, audienceId: audience.id };
+    const stateKey: AudienceKey = { platform: request.platform.id, accountKey: audience.accountKey, audienceId: audience.id };
     const lease = await request.locks.acquire(audienceLockKey(stateKey), { signal: request.signal, onWaiting: request.onWaiting });
     const grace = letGoAfterGrace(request, lease);
     try {
-      await request.state.rememberAudience(request.adapter.platform, audience.accountKey, segmentName, audience.id);
+      await request.state.rememberAudience(request.platform.id, audience.accountKey, segmentName, audience.id);
       const loaded = await request.state.load(stateKey);
       const form = identifierForm(request.encoding);
-      const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: request.adapter.replaceStrategy, ...stateKeys(form) });
+      const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: request.platform.replaceStrategy, ...stateKeys(form) });
       const refusal = guard(request, plan, loaded, segment.members, form, summary);
       if (refusal) return finish('failed', refusal);
       // The plan holds every identifier still needed: let the sets' tables go before the sending
@@ -201,7 +209,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
       // that cannot be written costs only that: the state saved below still records the truth.
       const journal: Journal = (operation, identifiers) =>
         request.state.record(stateKey, operation, form.toStateKey ? identifiers.map(form.toStateKey) : identifiers, lease).catch(() => undefined);
-      const execution = await execute(request, segmentName, audience, plan, summary, form, journal);
+      const execution = await execute(request, audience, plan, summary, form, journal);
       const confirmed = nextState(loaded, plan, execution, form);
       if (confirmed && lease.held) await request.state.save(stateKey, confirmed.members, confirmed.size, lease);
 
@@ -239,10 +247,10 @@ function audienceLockKey(key: AudienceKey): string {
  * so two runs (or instances) exporting one new segment create one audience, not two.
  */
 async function resolveAudience(request: ExportRequest, segmentName: string, hooks: { onAuthExpired?: (error: ExportError) => void; signal?: AbortSignal }): Promise<RetryResult<AudienceRef>> {
-  const { adapter } = request;
+  const { adapter, platform } = request;
   const lookUp = () => withRetry(() => adapter.resolveAudience({ segmentName }), request.retry, hooks);
   if (adapter.knownAudience({ segmentName })) return lookUp();
-  const lease = await request.locks.acquire(`name\n${adapter.platform}\n${adapter.accountKey()}\n${segmentName}`, { signal: request.signal });
+  const lease = await request.locks.acquire(`name\n${platform.id}\n${adapter.accountKey()}\n${segmentName}`, { signal: request.signal });
   try {
     return await lookUp();
   } finally {
@@ -333,7 +341,7 @@ export function refusedSummary(base: SummaryBase, error: ExportError, now: numbe
 
 /** What every summary says of the run, whatever happened. */
 export interface SummaryBase {
-  readonly platform: PlatformName;
+  readonly platform: string;
   readonly runId: string;
   readonly segmentName: string | undefined;
   readonly mode: SyncMode;
@@ -367,38 +375,28 @@ function emptySummary(request: SummaryBase, started: number): ExportSummary {
 
 /** The same plan as a real run, from local state only: no request, no audience created, state untouched. Answers the guard's refusal, if any. */
 async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, segment: SegmentIdentifiers): Promise<ExportError | undefined> {
-  const { adapter } = request;
+  const { adapter, platform } = request;
   const known = adapter.knownAudience({ segmentName: segmentName });
   const accountKey = known?.accountKey ?? adapter.accountKey();
-  const audienceId = known?.id ?? (await request.state.recallAudience(adapter.platform, accountKey, segmentName));
+  const audienceId = known?.id ?? (await request.state.recallAudience(platform.id, accountKey, segmentName));
   summary.audienceId = audienceId ?? null;
   summary.audienceName = known || audienceId ? segmentName : null;
-  const loaded = audienceId ? await request.state.load({ platform: adapter.platform, accountKey, audienceId }) : undefined;
+  const loaded = audienceId ? await request.state.load({ platform: platform.id, accountKey, audienceId }) : undefined;
   const form = identifierForm(request.encoding);
-  const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: adapter.replaceStrategy, ...stateKeys(form) });
-  const batches = batchPlan(plan, adapter.limits.maxBatchSize);
+  const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: platform.replaceStrategy, ...stateKeys(form) });
+  const batches = batchPlan(plan, platform.limits.maxBatchSize);
   Object.assign(summary, { added: plan.adds.length, removed: plan.removes.length, unchanged: plan.unchanged });
   const refusal = guard(request, plan, loaded, segment.members, form, summary);
   if (refusal) return refusal;
   summary.batches.total = batches.length;
-  batches.forEach((batch, index) =>
-    request.onBatch?.({
-      platform: adapter.platform,
-      runId: request.runId,
-      segment: segmentName,
-      audienceId: summary.audienceId,
-      action: batch.action,
-      batch: index + 1,
-      batches: batches.length,
-      identifiers: batch.identifiers.length,
-      accepted: 0,
-      rejected: 0,
-      status: 'dry-run',
-      attempts: 0,
-      durationMs: 0,
-    }),
-  );
+  batches.forEach((batch, index) => request.onBatch?.(batchReport(summary, batch, index, batches.length, 'dry-run')));
   return undefined;
+}
+
+/** A batch's report as it starts: which run, segment and audience, which batch of how many, nothing accepted yet. */
+function batchReport(run: Pick<ExportSummary, 'platform' | 'runId' | 'segment' | 'audienceId'>, batch: PlannedBatch, index: number, total: number, status: BatchReport['status']): BatchReport {
+  const { platform, runId, segment, audienceId } = run;
+  return { platform, runId, segment, audienceId, action: batch.action, batch: index + 1, batches: total, identifiers: batch.identifiers.length, accepted: 0, rejected: 0, status, attempts: 0, durationMs: 0 };
 }
 
 /** Removes first, then adds; a replace-style first batch goes alone so its wipe precedes every add. */
@@ -423,10 +421,10 @@ interface Execution {
   firstError?: ExportError;
 }
 
-async function execute(request: ExportRequest, segmentName: string, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, form: IdentifierForm, journal: Journal): Promise<Execution> {
-  const { adapter } = request;
+async function execute(request: ExportRequest, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, form: IdentifierForm, journal: Journal): Promise<Execution> {
+  const { adapter, platform } = request;
   const execution: Execution = { cleared: false, confirmedAdds: [], confirmedRemoves: [] };
-  const batches = batchPlan(plan, adapter.limits.maxBatchSize);
+  const batches = batchPlan(plan, platform.limits.maxBatchSize);
   summary.batches.total = batches.length;
   const abort = new AbortController();
   // Either an error after which nothing can succeed, or the node closing, stops new batches.
@@ -461,21 +459,7 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
     const result: RetryResult<{ accepted: number; rejected: number }> = stop.aborted
       ? { ok: false, error: abortedError(execution.fatal), attempts: 0 }
       : await withRetry(() => adapter.sendBatch(audience, batch.action, form.toWire(batch.identifiers), context), request.retry, hooks);
-    const report: BatchReport = {
-      platform: adapter.platform,
-      runId: request.runId,
-      segment: segmentName,
-      audienceId: audience.id,
-      action: batch.action,
-      batch: index + 1,
-      batches: batches.length,
-      identifiers: batch.identifiers.length,
-      accepted: 0,
-      rejected: 0,
-      status: 'failed',
-      attempts: result.attempts,
-      durationMs: Date.now() - started,
-    };
+    const report = { ...batchReport({ ...summary, audienceId: audience.id }, batch, index, batches.length, 'failed'), attempts: result.attempts, durationMs: Date.now() - started };
     if (result.ok) {
       const { accepted, rejected } = result.value;
       Object.assign(report, { accepted, rejected, status: rejected === 0 ? 'ok' : accepted > 0 ? 'partial' : 'failed' });
@@ -503,9 +487,9 @@ async function execute(request: ExportRequest, segmentName: string, audience: Au
       execution.fatal ??= execution.firstError ?? new ExportError('aborted', 'The replace call failed; nothing more was sent');
       abort.abort();
     }
-    await runPool(rest, adapter.limits.concurrency, (batch, index) => sendOne(batch, index + 1));
+    await runPool(rest, platform.limits.concurrency, (batch, index) => sendOne(batch, index + 1));
   } else {
-    await runPool(batches, adapter.limits.concurrency, sendOne);
+    await runPool(batches, platform.limits.concurrency, sendOne);
   }
   return execution;
 }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { z } from 'zod';
 import { ExportError } from './errors';
+import { MISSING, readJsonFile, writeJsonFile } from './json-file';
+import { onePer } from './one-per';
 
 /**
  * Host pinning (DESIGN §6): a stored secret (client secret, refresh token, developer token, access
@@ -112,44 +112,21 @@ export class FileSecretPins implements SecretPins {
   }
 
   private async read(): Promise<PinFile> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (thrown) {
-      if ((thrown as NodeJS.ErrnoException).code === 'ENOENT') return { salt: randomBytes(16).toString('hex'), connections: {} };
-      throw new ExportError('state_io', 'The host pins file could not be read');
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = await readJsonFile(this.file, 'The host pins file could not be read');
+    if (json === MISSING) return { salt: randomBytes(16).toString('hex'), connections: {} };
     const parsed = FileSchema.safeParse(json);
     // A damaged pins file must not let any secret go anywhere: refuse until it is repaired or removed.
     if (!parsed.success) throw new ExportError('state_io', 'The host pins file is damaged (remove it to pin every connection again on its next start)');
     return parsed.data;
   }
 
-  private async write(pins: PinFile): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
-    await fs.writeFile(temporary, JSON.stringify(pins, null, 1), { mode: 0o600 });
-    await fs.rename(temporary, this.file);
+  private write(pins: PinFile): Promise<void> {
+    return writeJsonFile(this.file, pins, 1);
   }
 }
 
 /** One store per file in a process, so concurrent connections serialise their changes. */
-const stores = new Map<string, FileSecretPins>();
-
-export function secretPinsFor(file: string): FileSecretPins {
-  let store = stores.get(file);
-  if (!store) {
-    store = new FileSecretPins(file);
-    stores.set(file, store);
-  }
-  return store;
-}
+export const secretPinsFor = onePer((file) => new FileSecretPins(file));
 
 function present(secrets: Secrets): Array<[string, string]> {
   return Object.entries(secrets).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '');

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
+import { readJsonFile, writeJsonFile } from './json-file';
 import type { RefreshTokenStore } from './token-manager';
 
 /**
@@ -23,13 +22,14 @@ export class EncryptedRefreshTokenFile implements RefreshTokenStore {
   }
 
   async load(): Promise<string | undefined> {
-    let record: { origin?: string; iv?: string; tag?: string; data?: string };
+    let record: { origin?: string; iv?: string; tag?: string; data?: string } | undefined;
     try {
-      record = JSON.parse(await fs.readFile(this.file, 'utf8')) as typeof record;
+      const json = await readJsonFile(this.file, 'unreadable');
+      record = typeof json === 'object' && json !== null ? (json as typeof record) : undefined;
     } catch {
-      return undefined;
+      return undefined; // unreadable: fall back to the credentials
     }
-    if (record.origin !== this.origin || !record.iv || !record.tag || !record.data) return undefined;
+    if (!record || record.origin !== this.origin || !record.iv || !record.tag || !record.data) return undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(record.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(record.tag, 'base64'));
@@ -44,9 +44,6 @@ export class EncryptedRefreshTokenFile implements RefreshTokenStore {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(refreshToken, 'utf8'), cipher.final()]);
     const record = { origin: this.origin, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
-    await fs.writeFile(temporary, JSON.stringify(record), { mode: 0o600 });
-    await fs.rename(temporary, this.file);
+    await writeJsonFile(this.file, record);
   }
 }

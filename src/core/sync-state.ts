@@ -5,7 +5,7 @@ import { type AudienceLease, assertLeaseHeld, InProcessAudienceLocks } from './a
 import { assertDigest, DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
 import { type JournalOperation, journalRecord, replayJournal } from './state-journal';
-import type { PlatformName } from './types';
+import { onePer } from './one-per';
 
 /**
  * Durable mirror state: per platform + account + audience, the identifiers this package last
@@ -15,7 +15,7 @@ import type { PlatformName } from './types';
  * each batch confirmed in between is appended to a journal beside it (state-journal.ts).
  */
 export interface AudienceKey {
-  readonly platform: PlatformName;
+  readonly platform: string;
   readonly accountKey: string;
   readonly audienceId: string;
 }
@@ -41,24 +41,15 @@ export interface SyncStateStore {
   /** `members` are distinct digests; `size` is how many it yields. Folds in and ends the journal. Fenced like `record`. */
   save(key: AudienceKey, members: Iterable<string>, size: number, lease?: AudienceLease): Promise<void>;
   /** Remember which audience a segment name resolved to, so a dry run can find its state offline. */
-  rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void>;
-  recallAudience(platform: PlatformName, accountKey: string, segmentName: string): Promise<string | undefined>;
+  rememberAudience(platform: string, accountKey: string, segmentName: string, audienceId: string): Promise<void>;
+  recallAudience(platform: string, accountKey: string, segmentName: string): Promise<string | undefined>;
 }
 
 const MAGIC = Buffer.from('AXS1');
 const HASH_BYTES = DIGEST_LENGTH;
 
 /** One store per directory in a process, so index updates from concurrent exports are serialised. */
-const stores = new Map<string, FileSyncStateStore>();
-
-export function stateStoreFor(directory: string): FileSyncStateStore {
-  let store = stores.get(directory);
-  if (!store) {
-    store = new FileSyncStateStore(directory);
-    stores.set(directory, store);
-  }
-  return store;
-}
+export const stateStoreFor = onePer((directory) => new FileSyncStateStore(directory));
 
 export class FileSyncStateStore implements SyncStateStore {
   /** One Node-RED instance uses a directory: locks inside the process are enough. */
@@ -142,7 +133,7 @@ export class FileSyncStateStore implements SyncStateStore {
     }
   }
 
-  async rememberAudience(platform: PlatformName, accountKey: string, segmentName: string, audienceId: string): Promise<void> {
+  async rememberAudience(platform: string, accountKey: string, segmentName: string, audienceId: string): Promise<void> {
     // Serialised: concurrent exports of one runtime must not lose each other's entries.
     this.indexWrite = this.indexWrite.then(async () => {
       const index = await this.readIndex();
@@ -152,7 +143,7 @@ export class FileSyncStateStore implements SyncStateStore {
     await this.indexWrite;
   }
 
-  async recallAudience(platform: PlatformName, accountKey: string, segmentName: string): Promise<string | undefined> {
+  async recallAudience(platform: string, accountKey: string, segmentName: string): Promise<string | undefined> {
     const index = await this.readIndex();
     return index[indexKey(platform, accountKey, segmentName)];
   }
@@ -238,6 +229,6 @@ function* stateChunks(members: Iterable<string>, size: number): Generator<Buffer
   if (offset > 0) yield buffer.subarray(0, offset);
 }
 
-function indexKey(platform: PlatformName, accountKey: string, segmentName: string): string {
+function indexKey(platform: string, accountKey: string, segmentName: string): string {
   return `${platform}|${accountKey}|${segmentName}`;
 }

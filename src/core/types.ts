@@ -4,7 +4,6 @@
  * it never sees Node-RED, and the engine never sees a platform's URL or payload shape.
  */
 
-export type PlatformName = 'snapchat' | 'microsoft-ads' | 'criteo';
 export type SyncMode = 'mirror' | 'add' | 'remove' | 'replace';
 /** What one request does to the audience. `replace` is a wipe-then-add in a single call. */
 export type BatchAction = 'add' | 'remove' | 'replace';
@@ -77,9 +76,6 @@ export interface SegmentTarget {
 }
 
 export interface PlatformAdapter {
-  readonly platform: PlatformName;
-  readonly limits: PlatformLimits;
-  readonly replaceStrategy: ReplaceStrategy;
   /**
    * The key the audience would have without asking the platform (configured id), or undefined
    * when it must be looked up by name. Used by dry runs, which send nothing.

@@ -4,9 +4,12 @@ import { ExportError, toExportError } from '../core/errors';
 import { createHttpClient } from '../core/http';
 import { holdSecrets, redact } from '../core/redact';
 import type { Secrets } from '../core/secret-pins';
-import { ApprovalStore, approvalFingerprint, approvalsEnforced, CONNECTION_TYPES, connectionFingerprint, effectiveScope, EXPORT_TYPES } from './approvals';
-import { booleanish, describeIssues } from './config-schemas';
-import { type ConnectionDescriptor, type ConnectionNode, connectionDescriptor, type PlatformSession, secretPins, secretsOf, tokenStoreFor } from './connection-node';
+import { ApprovalStore, approvalsEnforced, CONNECTION_TYPES, effectiveScope, EXPORT_TYPES, fingerprintOf } from './approvals';
+import { booleanish, settingsSchema } from '../core/fields';
+import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
+import { PLATFORMS } from '../platforms';
+import { describeIssues } from './config-schemas';
+import { type ConnectionNode, secretPins, secretsOf, tokenStoreFor } from './connection-node';
 import type { AdminApp, AdminHandler, AdminRequest, AdminResponse, NodeConfig, NodeRedApi } from './red-types';
 import { callbackPage, type PendingSignIn, PendingSignIns } from './sign-in';
 
@@ -43,13 +46,18 @@ const PickerBodySchema = z.object({ connection: z.looseObject({}), query: z.reco
 
 /** The connection a route acts on. */
 interface Resolved {
-  readonly descriptor: ConnectionDescriptor<unknown, PlatformSession>;
-  readonly settings: unknown;
+  readonly platform: PlatformDefinition;
+  readonly settings: Settings;
   readonly hosts: string[];
   readonly consent: boolean;
   readonly credentials: Record<string, string | undefined>;
   /** Secrets typed in the dialog for this request (entered for `hosts`). */
   readonly typed: Record<string, string>;
+}
+
+/** The platform whose connection node type this is. */
+function platformOf(type: unknown): PlatformDefinition | undefined {
+  return PLATFORMS.find((platform) => nodeTypesOf(platform).connection === type);
 }
 
 const signIns = new PendingSignIns();
@@ -76,16 +84,16 @@ export function registerAdminApi(RED: NodeRedApi): void {
     };
   const needs = (permission: string): AdminHandler => (req, res, next) => (RED.auth ? RED.auth.needsPermission(permission)(req, res, next) : next());
 
-  const deployed = (id: unknown): ConnectionNode<PlatformSession> | undefined => {
+  const deployed = (id: unknown): ConnectionNode | undefined => {
     if (typeof id !== 'string') return undefined;
-    const node = RED.nodes.getNode(id) as ConnectionNode<PlatformSession> | null;
-    return node && connectionDescriptor(node.type) && 'base' in node ? node : undefined;
+    const node = RED.nodes.getNode(id) as ConnectionNode | null;
+    return node && platformOf(node.type) && 'base' in node ? node : undefined;
   };
   /** The connection as deployed, disabled or not (a disabled config node is configured but never instantiated). */
   const configured = (id: string): NodeConfig | undefined => {
     let found: NodeConfig | undefined;
     RED.nodes.eachNode?.((config) => {
-      if (config.id === id && connectionDescriptor(config.type)) found = config;
+      if (config.id === id && platformOf(config.type)) found = config;
     });
     return deployed(id)?.config ?? found;
   };
@@ -117,23 +125,23 @@ export function registerAdminApi(RED: NodeRedApi): void {
     const dialog = DialogSchema.safeParse(body);
     const type = dialog.success ? dialog.data.type : config?.type;
     if (config && type !== config.type) throw new ExportError('invalid_input', 'The connection id belongs to another platform');
-    const descriptor = type ? connectionDescriptor(type) : undefined;
-    if (!descriptor) throw new ExportError('invalid_input', 'Unknown connection type: post the connection as the dialog has it');
+    const platform = platformOf(type);
+    if (!platform) throw new ExportError('invalid_input', 'Unknown connection type: post the connection as the dialog has it');
     const source = dialog.success ? (body as Record<string, unknown>) : (config ?? {});
-    const settings = descriptor.settingsSchema.safeParse(source);
+    const settings = settingsSchema(platform.connection.fields).safeParse(source);
     if (!settings.success) throw new ExportError('invalid_config', describeIssues(settings.error));
     const consent = booleanish.catch(false).parse(dialog.success && dialog.data.consent !== undefined ? dialog.data.consent : config?.consent);
     const typed: Record<string, string> = {};
-    for (const name of Object.keys(descriptor.credentials)) {
-      const value = (body as Record<string, unknown> | undefined)?.[name];
-      if (typeof value === 'string' && value.trim() && value !== UNCHANGED) typed[name] = value.trim();
+    for (const { name } of platform.connection.credentials) {
+      const value = typedValue(body, name);
+      if (value !== undefined) typed[name] = value;
     }
-    const hosts = descriptor.hosts(settings.data);
+    const hosts = platform.connection.hosts(settings.data);
     const kept = stored(id);
     for (const name of Object.keys(typed)) delete kept[name];
     // Stored secrets travel only to the hosts they were entered for: otherwise ask for them again.
-    await secretPins(RED).assertEnteredFor(id, secretsOf(descriptor, kept), hosts);
-    return { descriptor, settings: settings.data, hosts, consent, credentials: { ...kept, ...typed }, typed };
+    await secretPins(RED).assertEnteredFor(id, secretsOf(platform, kept), hosts);
+    return { platform, settings: settings.data, hosts, consent, credentials: { ...kept, ...typed }, typed };
   };
 
   /** A short-lived session on the resolved connection: nothing is sent while consent is not given. */
@@ -141,12 +149,12 @@ export function registerAdminApi(RED: NodeRedApi): void {
     if (!connection.consent) {
       throw new ExportError('consent_required', 'The connection\'s "I agree" is not ticked: nothing is sent to the platform, not even to test it');
     }
-    const session = connection.descriptor.open({
+    const session = connection.platform.connection.open({
       settings: connection.settings,
       credentials: connection.credentials,
       assertAllowed: () => undefined,
       tokenStore: tokenStoreFor(RED, id, connection.credentials, connection.hosts),
-      runtimeSettings: RED.settings,
+      tuning: RED.settings,
     });
     const release = holdSecrets(Object.values(connection.typed));
     try {
@@ -159,15 +167,15 @@ export function registerAdminApi(RED: NodeRedApi): void {
 
   /** Exchange a code, keep the refresh token in the connection's credentials, and pin it to the sign-in's hosts. */
   const complete = async (signIn: PendingSignIn, code: string): Promise<void> => {
-    const descriptor = connectionDescriptor(signIn.type);
-    if (!descriptor) throw new ExportError('invalid_config', 'Unknown connection type');
+    const platform = platformOf(signIn.type);
+    if (!platform?.connection.signIn) throw new ExportError('invalid_config', 'This connection does not sign in');
     const release = holdSecrets([signIn.clientSecret]);
     try {
-      const grant = await descriptor.admin.exchangeCode(http(), signIn.settings, { clientId: signIn.clientId, clientSecret: signIn.clientSecret }, code, signIn.redirectUri);
+      const grant = await platform.connection.signIn.exchangeCode(http(), signIn.settings as Settings, { clientId: signIn.clientId, clientSecret: signIn.clientSecret }, code, signIn.redirectUri);
       if (!grant.refreshToken) throw new ExportError('auth_failed', 'The platform signed in but gave no refresh token (Microsoft: the offline_access scope must be consented)');
       const client = signIn.clientPosted ? { clientId: signIn.clientId, clientSecret: signIn.clientSecret } : {};
       const credentials = { ...stored(signIn.connectionId), ...client, refreshToken: grant.refreshToken };
-      await secretPins(RED).enter(signIn.connectionId, secretsOf(descriptor, { clientSecret: signIn.clientSecret, refreshToken: grant.refreshToken }), signIn.hosts);
+      await secretPins(RED).enter(signIn.connectionId, secretsOf(platform, { clientSecret: signIn.clientSecret, refreshToken: grant.refreshToken }), signIn.hosts);
       await RED.nodes.addCredentials?.(signIn.connectionId, credentials);
       deployed(signIn.connectionId)?.reloadCredentials();
     } finally {
@@ -196,7 +204,7 @@ export function registerAdminApi(RED: NodeRedApi): void {
         clientPosted: Boolean(connection.typed.clientSecret) || clientId !== storedClient.clientId,
         redirectUri: body.redirectUri,
       });
-      const authorizeUrl = connection.descriptor.admin.authorizeUrl(connection.settings, { clientId, redirectUri: body.redirectUri, state });
+      const authorizeUrl = connection.platform.connection.signIn?.authorizeUrl(connection.settings, { clientId, redirectUri: body.redirectUri, state });
       if (!authorizeUrl) {
         signIns.take(state);
         throw new ExportError('invalid_input', 'This connection does not sign in (Criteo client credentials need no refresh token)');
@@ -238,7 +246,7 @@ export function registerAdminApi(RED: NodeRedApi): void {
       try {
         const id = req.params.connectionId;
         const connection = await resolve(id, req.body);
-        const identity = await withSession(id, connection, (session) => connection.descriptor.admin.identify(session, connection.settings));
+        const identity = await withSession(id, connection, (session) => connection.platform.connection.identify(session, connection.settings));
         res.json({ ok: true, identity: redact(identity) });
       } catch (thrown) {
         res.json({ ok: false, error: safeError(thrown) });
@@ -251,8 +259,11 @@ export function registerAdminApi(RED: NodeRedApi): void {
       const id = req.params.connectionId;
       const body = parseBody(PickerBodySchema, req.body);
       const connection = await resolve(id, body.connection);
-      const audiences = await withSession(id, connection, (session) => connection.descriptor.admin.audiences(session, body.query));
-      return audiences.map((audience) => ({ id: audience.id, name: audience.name }));
+      const { audiences } = connection.platform.connection;
+      if (!audiences) throw new ExportError('invalid_input', 'This platform has no audiences to pick: each segment gets its own');
+      const query = parseBody(settingsSchema(connection.platform.audience.fields.filter((field) => field.picker === 'query')), body.query);
+      const listed = await withSession(id, connection, (session) => audiences(session, Object.fromEntries(Object.entries(query).map(([name, value]) => [name, String(value)]))));
+      return listed.map((audience) => ({ id: audience.id, name: audience.name }));
     });
   });
 
@@ -261,12 +272,12 @@ export function registerAdminApi(RED: NodeRedApi): void {
     void handle(res, async () => {
       const id = req.params.connectionId;
       const dialog = parseBody(DialogSchema, req.body);
-      const descriptor = connectionDescriptor(dialog.type);
-      if (!descriptor) throw new ExportError('invalid_input', 'Unknown connection type');
-      const settings = descriptor.settingsSchema.safeParse(req.body);
+      const platform = platformOf(dialog.type);
+      if (!platform) throw new ExportError('invalid_input', 'Unknown connection type');
+      const settings = settingsSchema(platform.connection.fields).safeParse(req.body);
       if (!settings.success) throw new ExportError('invalid_config', describeIssues(settings.error));
-      const typed: Secrets = secretsOf(descriptor, Object.fromEntries(Object.keys(descriptor.credentials).map((name) => [name, typedValue(req.body, name)])));
-      await secretPins(RED).enter(id, typed, descriptor.hosts(settings.data));
+      const typed: Secrets = secretsOf(platform, Object.fromEntries(platform.connection.credentials.map(({ name }) => [name, typedValue(req.body, name)])));
+      await secretPins(RED).enter(id, typed, platform.connection.hosts(settings.data));
       return { pinned: Object.entries(typed).filter(([, value]) => value).map(([name]) => name) };
     });
   });
@@ -276,8 +287,8 @@ export function registerAdminApi(RED: NodeRedApi): void {
       const config = parseBody(ExportConfigSchema, req.body);
       const { connectionConfig } = parseBody(ApproveBodySchema, req.body);
       if (config.id !== undefined && config.id !== req.params.nodeId) throw new ExportError('invalid_input', 'The body is another node\'s configuration');
-      const fingerprint = approvalFingerprint(config);
-      const connectionApproved = await ApprovalStore.for(RED).approveExport(req.params.nodeId, fingerprint, { id: config.connection, fingerprint: connectionFingerprint(connectionConfig), scope: connectionConfig.scope });
+      const fingerprint = fingerprintOf(config);
+      const connectionApproved = await ApprovalStore.for(RED).approveExport(req.params.nodeId, fingerprint, { id: config.connection, fingerprint: fingerprintOf(connectionConfig), scope: connectionConfig.scope });
       return { approved: true, connectionApproved, fingerprint };
     });
   });
@@ -285,7 +296,7 @@ export function registerAdminApi(RED: NodeRedApi): void {
   app.post(`${ROOT}/connection-approvals/:connectionId`, needs(PERMISSION.administrators), (req, res) => {
     void handle(res, async () => {
       const config = parseBody(ConnectionConfigSchema, req.body);
-      await ApprovalStore.for(RED).approveConnection(req.params.connectionId, connectionFingerprint(config), config.scope);
+      await ApprovalStore.for(RED).approveConnection(req.params.connectionId, fingerprintOf(config), config.scope);
       return { approved: true };
     });
   });

@@ -1,12 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ExportError } from '../core/errors';
-import { CRITEO_DEFAULTS, CRITEO_LIMITS } from '../platforms/criteo';
-import { MICROSOFT_ADS_DEFAULTS, MICROSOFT_ADS_LIMITS } from '../platforms/microsoft-ads';
-import { SNAPCHAT_DEFAULTS, SNAPCHAT_LIMITS } from '../platforms/snapchat';
-import { DEFAULT_MAX_REMOVAL_PERCENT } from './config-schemas';
+import { exportFields } from '../core/export-fields';
+import { defaultsOf, type FieldValue } from '../core/fields';
+import { MISSING, readJsonFile, writeJsonFile } from '../core/json-file';
+import { nodeTypesOf, type PlatformDefinition } from '../core/platform';
+import { PLATFORMS } from '../platforms';
 import type { NodeRedApi } from './red-types';
 import { dataDirectory } from './runtime-settings';
 
@@ -17,28 +17,26 @@ import { dataDirectory } from './runtime-settings';
  * tenant/environment/grant/version) and remembers that it is administrator-scoped. A run on an
  * administrator-scoped connection needs both to match what is deployed: a contributor who edits the
  * export, or the connection it uses (its hosts, its "I agree", its scope), makes it wait for an
- * administrator again.
+ * administrator again. What binds is read from the platform definitions, with their defaults (so an
+ * omitted field and its default agree).
  */
 
 type Scope = 'administrators' | 'contributors';
 
-/** The settings an export approval binds, with the defaults a flow may leave out (so an omitted field and its default agree). */
-const EXPORT_FIELDS: Record<string, unknown> = { type: '', connection: '', segments: [], mode: 'mirror', emailField: 'email', consentField: '', dryRun: false, maxRemovalPercent: DEFAULT_MAX_REMOVAL_PERCENT };
-const PLATFORM_EXPORT_FIELDS: Record<string, Record<string, unknown>> = {
-  'snapchat-audience': { adAccountId: '', audienceId: '', retentionDays: 9999, maxProfiles: SNAPCHAT_LIMITS.defaultMaxProfiles },
-  'microsoft-ads-audience': { customerId: '', accountId: '', membershipDuration: 30, acceptTerms: false, maxProfiles: MICROSOFT_ADS_LIMITS.defaultMaxProfiles },
-  'criteo-audience': { advertiserId: '', audienceName: '', audienceId: '', emailEncoding: 'sha256', maxProfiles: CRITEO_LIMITS.defaultMaxProfiles },
-};
-/** What a connection approval binds: where its secrets and data go, and who may use it. */
-const CONNECTION_FIELDS: Record<string, unknown> = { type: '', scope: 'administrators', consent: false };
-const PLATFORM_CONNECTION_FIELDS: Record<string, Record<string, unknown>> = {
-  'snapchat-connection': { authBaseUrl: SNAPCHAT_DEFAULTS.authBaseUrl, apiBaseUrl: SNAPCHAT_DEFAULTS.apiBaseUrl },
-  'microsoft-ads-connection': { authBaseUrl: MICROSOFT_ADS_DEFAULTS.authBaseUrl, apiBaseUrl: MICROSOFT_ADS_DEFAULTS.apiBaseUrl, tenant: MICROSOFT_ADS_DEFAULTS.tenant, environment: 'production' },
-  'criteo-connection': { authBaseUrl: CRITEO_DEFAULTS.authBaseUrl, apiBaseUrl: CRITEO_DEFAULTS.apiBaseUrl, grantType: 'client_credentials', apiVersion: CRITEO_DEFAULTS.apiVersion, authorizeUrl: CRITEO_DEFAULTS.authorizeUrl },
-};
+/** Per node type, the settings its approval binds and their defaults. */
+const BOUND = new Map<string, Record<string, FieldValue>>(
+  PLATFORMS.flatMap((platform: PlatformDefinition) => {
+    const types = nodeTypesOf(platform);
+    const bound = (fields: PlatformDefinition['audience']['fields']) => defaultsOf(fields.filter((field) => field.approval !== false));
+    return [
+      [types.export, { type: '', connection: '', ...bound(exportFields(platform.limits.defaultMaxProfiles)), ...bound(platform.audience.fields) }],
+      [types.connection, { type: '', scope: 'administrators', consent: false, ...bound(platform.connection.fields) }],
+    ];
+  }),
+);
 
-export const EXPORT_TYPES = Object.keys(PLATFORM_EXPORT_FIELDS);
-export const CONNECTION_TYPES = Object.keys(PLATFORM_CONNECTION_FIELDS);
+export const EXPORT_TYPES = PLATFORMS.map((platform) => nodeTypesOf(platform).export);
+export const CONNECTION_TYPES = PLATFORMS.map((platform) => nodeTypesOf(platform).connection);
 
 type Canonical = string | boolean | Canonical[];
 
@@ -55,7 +53,9 @@ function canonical(value: unknown): Canonical {
   return '';
 }
 
-function fingerprint(config: Readonly<Record<string, unknown>>, fields: Record<string, unknown>): string {
+/** sha256 of the canonical JSON of a node's approval-relevant settings (keys sorted): an export's or a connection's. */
+export function fingerprintOf(config: Readonly<Record<string, unknown>>): string {
+  const fields = BOUND.get(typeof config.type === 'string' ? config.type : '') ?? { type: '' };
   let segments = config.segments;
   if (typeof segments === 'string') segments = segments.split(',');
   const values: Record<string, Canonical> = {};
@@ -66,17 +66,7 @@ function fingerprint(config: Readonly<Record<string, unknown>>, fields: Record<s
   return createHash('sha256').update(JSON.stringify(values)).digest('hex');
 }
 
-/** sha256 of the canonical JSON of an export node's approval-relevant settings (keys sorted). */
-export function approvalFingerprint(config: Readonly<Record<string, unknown>>): string {
-  const type = typeof config.type === 'string' ? config.type : '';
-  return fingerprint(config, { ...EXPORT_FIELDS, ...(PLATFORM_EXPORT_FIELDS[type] ?? {}) });
-}
 
-/** The same for a connection: its type, scope, consent and every setting that says where requests go. */
-export function connectionFingerprint(config: Readonly<Record<string, unknown>>): string {
-  const type = typeof config.type === 'string' ? config.type : '';
-  return fingerprint(config, { ...CONNECTION_FIELDS, ...(PLATFORM_CONNECTION_FIELDS[type] ?? {}) });
-}
 
 const ConnectionRecordSchema = z.object({ fingerprint: z.string().optional(), scope: z.enum(['administrators', 'contributors']).optional() });
 const FileSchema = z.object({ exports: z.record(z.string(), z.string()), connections: z.record(z.string(), ConnectionRecordSchema) });
@@ -97,19 +87,8 @@ export class ApprovalStore {
   }
 
   async read(): Promise<ApprovalFile> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.file, 'utf8');
-    } catch (thrown) {
-      if ((thrown as NodeJS.ErrnoException).code === 'ENOENT') return { exports: {}, connections: {} };
-      throw new ExportError('state_io', 'The approvals file could not be read');
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
+    const json = await readJsonFile(this.file, 'The approvals file could not be read');
+    if (json === MISSING) return { exports: {}, connections: {} };
     const parsed = FileSchema.safeParse(json);
     if (parsed.success) return parsed.data;
     const legacy = LegacySchema.safeParse(json);
@@ -168,10 +147,7 @@ export class ApprovalStore {
     const next = previous.catch(() => undefined).then(async () => {
       const file = await this.read();
       apply(file);
-      await fs.mkdir(path.dirname(this.file), { recursive: true });
-      const temporary = `${this.file}.${randomBytes(8).toString('hex')}.tmp`;
-      await fs.writeFile(temporary, JSON.stringify(file, null, 2), { mode: 0o600 });
-      await fs.rename(temporary, this.file);
+      await writeJsonFile(this.file, file, 2);
     });
     writeChains.set(this.file, next);
     return next;
@@ -198,7 +174,7 @@ export async function assertApproved(RED: NodeRedApi, exportConfig: Readonly<Rec
   if (!approvalsEnforced(RED, await effectiveScope(RED, connectionConfig.id, flowScope))) return;
   const store = ApprovalStore.for(RED);
   const [approvedExport, approvedConnection] = await Promise.all([store.exportFingerprint(exportConfig.id), store.connection(connectionConfig.id)]);
-  if (approvedExport === approvalFingerprint(exportConfig) && approvedConnection?.fingerprint === connectionFingerprint(connectionConfig)) return;
+  if (approvedExport === fingerprintOf(exportConfig) && approvedConnection?.fingerprint === fingerprintOf(connectionConfig)) return;
   throw new ExportError(
     'approval_required',
     'This export uses an administrator-scoped connection and an administrator has not approved it, or its connection, as they are now configured: an administrator must open and save (Done) the export node; nothing was sent',

@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import { ExportError } from '../core/errors';
-import { MAX_FIELD_LENGTH } from '../core/field-path';
+import { type ExportSettings, exportFields } from '../core/export-fields';
+import { booleanish, settingsSchema } from '../core/fields';
 
-/** Node properties arrive from flow files as the editor or a hand-written flow left them: coerce gently, reject what makes no sense. */
-
-export const booleanish = z.preprocess((value) => (value === 'true' ? true : value === 'false' ? false : value), z.boolean());
-
-/** A key as it stands in the profiles (`E-Mail Address`) or a property expression (`contact.email`): any text but empty. */
-const fieldPath = (what: string) =>
-  z.string().trim().min(1, `${what} must name the field, such as email, E-Mail Address or contact.email`).max(MAX_FIELD_LENGTH, `${what} must be at most ${MAX_FIELD_LENGTH} characters`);
+/**
+ * Node properties arrive from flow files as the editor or a hand-written flow left them: coerce
+ * gently, reject what makes no sense. The settings themselves are declared as fields (core/fields.ts);
+ * this module adds what only nodes have: a name, a connection, a scope and a consent.
+ */
 
 /** Properties every connection config node has (DESIGN §3). */
 export const ConnectionBaseSchema = z.object({
@@ -18,40 +16,18 @@ export const ConnectionBaseSchema = z.object({
 });
 export type ConnectionBase = z.infer<typeof ConnectionBaseSchema>;
 
-export const baseUrl = (fallback: string) =>
-  z
-    .string()
-    .trim()
-    .transform((value) => value || fallback)
-    .pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }))
-    .default(fallback);
+/** The export node's own properties besides its settings. */
+const ExportNodeSchema = z.object({
+  name: z.string().default(''),
+  connection: z.string({ message: 'a connection is required' }).min(1, 'a connection is required'),
+});
 
-/** An empty field means the default, not 0 (which `z.coerce.number()` would make of it: "no guard"). */
-const blankAsDefault = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), schema.optional());
+export type ExportBase = z.infer<typeof ExportNodeSchema> & ExportSettings;
 
-/** A mirror or replace run may remove at most half of what this export delivered, unless told otherwise (DESIGN §3). */
-export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
-
-/** Properties every export node has (DESIGN §3). */
-export function exportBaseSchema(defaultMaxProfiles: number) {
-  return z.object({
-    name: z.string().default(''),
-    connection: z.string({ message: 'a connection is required' }).min(1, 'a connection is required'),
-    segments: z
-      .preprocess(
-        (value) => (typeof value === 'string' ? value.split(',') : value),
-        z.array(z.string().trim()).transform((names) => names.filter((name) => name.length > 0)),
-      )
-      .default([]),
-    emailField: fieldPath('emailField').default('email'),
-    consentField: z.union([z.literal(''), fieldPath('consentField')]).default(''),
-    mode: z.enum(['mirror', 'add', 'remove', 'replace']).default('mirror'),
-    dryRun: booleanish.default(false),
-    maxProfiles: blankAsDefault(z.coerce.number().int().min(0)).default(defaultMaxProfiles),
-    maxRemovalPercent: blankAsDefault(z.coerce.number().min(0, 'maxRemovalPercent must be 0–100').max(100, 'maxRemovalPercent must be 0–100')).default(DEFAULT_MAX_REMOVAL_PERCENT),
-  });
+/** Every export's properties (DESIGN §3), with the platform's guard as the `maxProfiles` default. */
+export function exportBaseSchema(defaultMaxProfiles: number): z.ZodType<ExportBase> {
+  return ExportNodeSchema.and(settingsSchema(exportFields(defaultMaxProfiles))) as unknown as z.ZodType<ExportBase>;
 }
-export type ExportBase = z.infer<ReturnType<typeof exportBaseSchema>>;
 
 /** msg.segment: `"name"` or `{ name, id? }`; msg.topic is the fallback. */
 export const SegmentInputSchema = z.union([
@@ -63,13 +39,3 @@ export const SegmentInputSchema = z.union([
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || 'value'}: ${issue.message}`).join('; ');
 }
-
-/** Parse an admin endpoint's query (the audience picker's ids); a bad one is an `invalid_input` error. */
-export function parseAdminQuery<T>(schema: z.ZodType<T>, query: unknown): T {
-  const parsed = schema.safeParse(query);
-  if (!parsed.success) throw new ExportError('invalid_input', describeIssues(parsed.error));
-  return parsed.data;
-}
-
-/** A required id in an admin query. */
-export const queryId = (name: string) => z.string({ message: `${name} is required` }).trim().min(1, `${name} is required`).max(100);

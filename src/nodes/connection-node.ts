@@ -1,60 +1,19 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
-import type { z } from 'zod';
-import type { AxiosInstance } from 'axios';
 import { ExportError } from '../core/errors';
+import { settingsSchema } from '../core/fields';
+import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
 import { EncryptedRefreshTokenFile } from '../core/secret-store';
 import { hostSetKey, secretPinsFor, type Secrets } from '../core/secret-pins';
-import type { RefreshTokenStore, TokenGrant, TokenManager } from '../core/token-manager';
+import type { RefreshTokenStore } from '../core/token-manager';
 import { ApprovalStore } from './approvals';
 import { type ConnectionBase, ConnectionBaseSchema, describeIssues } from './config-schemas';
 import type { CredentialDefinition, NodeConfig, NodeRedApi, RuntimeNode } from './red-types';
 import { dataDirectory } from './runtime-settings';
 
-/** What a platform's connection object must offer the export nodes and the admin routes. */
-export interface PlatformSession {
-  readonly tokens: TokenManager;
-  /** Done with: its secrets and tokens are no longer held for masking. */
-  close(): void;
-}
-
-/** An audience as the editor's picker lists it. */
-export interface AudienceChoice {
-  readonly id: string;
-  readonly name: string;
-}
-
-/** What the admin endpoints need of a platform: sign-in, identity, audiences. */
-export interface ConnectionAdmin<Settings, Session extends PlatformSession> {
-  /** The consent page; undefined when the connection does not sign in (Criteo client credentials). */
-  authorizeUrl(settings: Settings, params: { clientId: string; redirectUri: string; state: string }): string | undefined;
-  exchangeCode(http: AxiosInstance, settings: Settings, client: { clientId: string; clientSecret: string }, code: string, redirectUri: string): Promise<TokenGrant>;
-  /** Who the connection is authenticated as, in a few non-personal words. */
-  identify(session: Session, settings: Settings): Promise<string>;
-  /** The account's audiences; `query` holds the export's ids (ad account, customer and account, advertiser). */
-  audiences(session: Session, query: Readonly<Record<string, unknown>>): Promise<AudienceChoice[]>;
-}
-
-export interface ConnectionDescriptor<Settings, Session extends PlatformSession> {
-  readonly type: string;
-  readonly admin: ConnectionAdmin<NoInfer<Settings>, NoInfer<Session>>;
-  readonly credentials: Record<string, CredentialDefinition>;
-  /** The platform's own properties (base URLs, tenant, …) with their defaults. */
-  readonly settingsSchema: z.ZodType<Settings>;
-  /** Every base URL a secret or a token derived from it is sent to: what the secrets are pinned to. */
-  hosts(settings: Settings): string[];
-  open(context: {
-    readonly settings: Settings;
-    readonly credentials: Readonly<Record<string, string | undefined>>;
-    readonly assertAllowed: () => void | Promise<void>;
-    readonly tokenStore?: RefreshTokenStore;
-    /** Node-RED's settings, for the package's optional tuning (e.g. `audienceExportThrottleWaitMs`). */
-    readonly runtimeSettings: NodeRedApi['settings'];
-  }): Session;
-}
-
-/** A deployed connection config node, as the export nodes see it. */
-export interface ConnectionNode<Session extends PlatformSession, Settings = unknown> extends RuntimeNode {
+/** A deployed connection config node, as the export nodes and the admin routes see it. */
+export interface ConnectionNode extends RuntimeNode {
+  readonly platform: PlatformDefinition;
   readonly base: ConnectionBase;
   /** The node's configuration as deployed (what an approval of the connection binds). */
   readonly config: NodeConfig;
@@ -65,46 +24,44 @@ export interface ConnectionNode<Session extends PlatformSession, Settings = unkn
   /** Throws an ExportError when the connection may not send anything (closed, no consent, misconfigured, secrets entered for other hosts). */
   assertAllowed(): Promise<void>;
   /** The platform session (token, client), opened on first use. */
-  session(): Session;
+  session(): PlatformSession;
 }
 
-/** Connection types by name, for the admin endpoints. */
-const descriptors = new Map<string, ConnectionDescriptor<unknown, PlatformSession>>();
-
-export function connectionDescriptor(type: string): ConnectionDescriptor<unknown, PlatformSession> | undefined {
-  return descriptors.get(type);
+/** The credentials that are secrets: what is pinned to hosts and masked. */
+export function secretsOf(platform: PlatformDefinition, credentials: Readonly<Record<string, string | undefined>>): Secrets {
+  return Object.fromEntries(platform.connection.credentials.filter((field) => field.secret).map((field) => [field.name, credentials[field.name]]));
 }
 
-/** The credentials that are secrets (password fields): what is pinned to hosts and masked. */
-export function secretsOf(descriptor: Pick<ConnectionDescriptor<unknown, PlatformSession>, 'credentials'>, credentials: Readonly<Record<string, string | undefined>>): Secrets {
-  const secrets: Record<string, string | undefined> = {};
-  for (const [name, definition] of Object.entries(descriptor.credentials)) if (definition.type === 'password') secrets[name] = credentials[name];
-  return secrets;
+/** Node-RED's credential declaration for a platform's connection (text or password). */
+export function credentialTypes(platform: PlatformDefinition): Record<string, CredentialDefinition> {
+  return Object.fromEntries(platform.connection.credentials.map((field) => [field.name, { type: field.secret ? 'password' : 'text' }]));
 }
 
 export function secretPins(RED: NodeRedApi) {
   return secretPinsFor(path.join(dataDirectory(RED), 'pins.json'));
 }
 
-export function registerConnectionNode<Settings, Session extends PlatformSession>(RED: NodeRedApi, descriptor: ConnectionDescriptor<Settings, Session>): void {
-  descriptors.set(descriptor.type, descriptor as unknown as ConnectionDescriptor<unknown, PlatformSession>);
+/** Registers a platform's connection config node (DESIGN §3, §6). */
+export function registerConnectionNode(RED: NodeRedApi, platform: PlatformDefinition): void {
+  const settingsOf = settingsSchema(platform.connection.fields);
   function ConnectionNodeConstructor(this: RuntimeNode, config: NodeConfig): void {
     RED.nodes.createNode(this, config);
-    const node = this as ConnectionNode<Session, Settings> & { base: ConnectionBase; config: NodeConfig; settings?: Settings; configError?: string };
+    const node = this as ConnectionNode & { platform: PlatformDefinition; base: ConnectionBase; config: NodeConfig; settings?: Settings; configError?: string };
     const base = ConnectionBaseSchema.safeParse(config);
-    const settings = descriptor.settingsSchema.safeParse(config);
+    const settings = settingsOf.safeParse(config);
+    node.platform = platform;
     node.base = base.success ? base.data : ConnectionBaseSchema.parse({});
     node.config = config;
     node.settings = settings.success ? settings.data : undefined;
     node.configError = [base, settings].flatMap((r) => (r.success ? [] : [describeIssues(r.error)])).join('; ') || undefined;
-    let session: Session | undefined;
+    let session: PlatformSession | undefined;
     let closed = false;
 
     /** Secrets new to this connection are pinned to its hosts; known ones must have been entered for them. */
     let pinned: Promise<void> = Promise.resolve();
     const pin = (): void => {
       if (!node.settings) return;
-      pinned = secretPins(RED).verify(node.id, secretsOf(descriptor, node.credentials ?? {}), descriptor.hosts(node.settings));
+      pinned = secretPins(RED).verify(node.id, secretsOf(platform, node.credentials ?? {}), platform.connection.hosts(node.settings));
       pinned.catch(() => undefined); // reported when the connection is used
     };
     pin();
@@ -131,16 +88,15 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
     // Opening a session sends nothing (a dry run plans with it offline); the gate above sits in front
     // of every token request and every export instead.
     node.session = () => {
-      if (node.configError) throw new ExportError('invalid_config', `The connection is misconfigured: ${node.configError}`);
+      if (node.configError || !node.settings) throw new ExportError('invalid_config', `The connection is misconfigured: ${node.configError}`);
       if (session) return session;
       const credentials = node.credentials ?? {};
-      const current = node.settings as Settings;
-      session = descriptor.open({
-        settings: current,
+      session = platform.connection.open({
+        settings: node.settings,
         credentials,
         assertAllowed: node.assertAllowed,
-        tokenStore: tokenStoreFor(RED, node.id, credentials, descriptor.hosts(current)),
-        runtimeSettings: RED.settings,
+        tokenStore: tokenStoreFor(RED, node.id, credentials, platform.connection.hosts(node.settings)),
+        tuning: RED.settings,
       });
       return session;
     };
@@ -152,7 +108,7 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
       done();
     });
   }
-  RED.nodes.registerType(descriptor.type, ConnectionNodeConstructor, { credentials: descriptor.credentials });
+  RED.nodes.registerType(nodeTypesOf(platform).connection, ConnectionNodeConstructor, { credentials: credentialTypes(platform) });
 }
 
 /**
@@ -163,7 +119,6 @@ export function registerConnectionNode<Settings, Session extends PlatformSession
 export function tokenStoreFor(RED: NodeRedApi, connectionId: string, credentials: Readonly<Record<string, string | undefined>>, hosts: readonly string[]): RefreshTokenStore | undefined {
   const { clientSecret, refreshToken } = credentials;
   if (!clientSecret || !refreshToken) return undefined;
-  const directory = path.join(dataDirectory(RED), 'tokens');
-  const file = path.join(directory, `${createHash('sha256').update(connectionId).digest('hex').slice(0, 32)}.json`);
+  const file = path.join(dataDirectory(RED), 'tokens', `${createHash('sha256').update(connectionId).digest('hex').slice(0, 32)}.json`);
   return new EncryptedRefreshTokenFile(file, { clientSecret, connectionId, credentialRefreshToken: refreshToken, hosts: hostSetKey(hosts) });
 }

@@ -1,30 +1,19 @@
 import * as path from 'node:path';
-import type { z } from 'zod';
-import type { EmailEncoding } from '../core/email';
 import { ExportError, toExportError } from '../core/errors';
 import { DEFAULT_GRACE_MS, type ExportSummary, refusedSummary, runExport } from '../core/export-run';
+import { settingsSchema } from '../core/fields';
+import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
 import { isBareComplete, partOf, SequenceAssembler } from '../core/sequences';
 import { stateStoreFor } from '../core/sync-state';
-import type { PlatformAdapter, PlatformName } from '../core/types';
-import { approvalFingerprint, assertApproved } from './approvals';
+import type { PlatformAdapter } from '../core/types';
+import { assertApproved, fingerprintOf } from './approvals';
 import { describeIssues, type ExportBase, exportBaseSchema, SegmentInputSchema } from './config-schemas';
-import type { ConnectionNode, PlatformSession } from './connection-node';
+import type { ConnectionNode } from './connection-node';
 import type { DoneFunction, NodeConfig, NodeMessage, NodeRedApi, RuntimeNode, SendFunction } from './red-types';
 import { dataDirectory, partsTimeoutMs, retryPolicy } from './runtime-settings';
 import { ExportStatus } from './status';
 
-export interface ExportDescriptor<Settings, Session extends PlatformSession> {
-  readonly type: string;
-  readonly connectionType: string;
-  readonly platform: PlatformName;
-  readonly defaultMaxProfiles: number;
-  /** The platform's own properties (ad account, audience id, …). */
-  readonly settingsSchema: z.ZodType<Settings>;
-  readonly encoding?: (settings: Settings) => EmailEncoding;
-  adapter(session: Session, settings: Settings): PlatformAdapter;
-}
-
-interface Config<Settings> {
+interface Config {
   readonly base: ExportBase;
   readonly settings: Settings;
 }
@@ -37,18 +26,21 @@ const CLOSE_WAIT_MS = DEFAULT_GRACE_MS + 2_000;
  * Node-RED glue only: validation of settings and messages, `msg.parts` sequences, one run at a time
  * per node, stop on close, status, outputs and `done(err)`. The export itself is the engine's.
  */
-export function registerExportNode<Settings, Session extends PlatformSession>(RED: NodeRedApi, descriptor: ExportDescriptor<Settings, Session>): void {
+export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition): void {
+  const types = nodeTypesOf(platform);
+  const baseSchema = exportBaseSchema(platform.limits.defaultMaxProfiles);
+  const settingsOf = settingsSchema(platform.audience.fields);
   function ExportNodeConstructor(this: RuntimeNode, nodeConfig: NodeConfig): void {
     RED.nodes.createNode(this, nodeConfig);
     const node = this;
     const status = new ExportStatus(RED, node);
-    const base = exportBaseSchema(descriptor.defaultMaxProfiles).safeParse(nodeConfig);
-    const settings = descriptor.settingsSchema.safeParse(nodeConfig);
-    const config: Config<Settings> | undefined = base.success && settings.success ? { base: base.data, settings: settings.data } : undefined;
+    const base = baseSchema.safeParse(nodeConfig);
+    const settings = settingsOf.safeParse(nodeConfig);
+    const config: Config | undefined = base.success && settings.success ? { base: base.data, settings: settings.data } : undefined;
     const configError = [base, settings].flatMap((r) => (r.success ? [] : [describeIssues(r.error)])).join('; ');
     if (!config) status.invalidConfig();
     // What an approval must match (DESIGN §6); the admin endpoint reads it for the editor's badge.
-    (node as RuntimeNode & { fingerprint?: string }).fingerprint = approvalFingerprint(nodeConfig);
+    (node as RuntimeNode & { fingerprint?: string }).fingerprint = fingerprintOf(nodeConfig);
 
     /** Aborted when the node closes: queued runs do not start, the running one sends no new batch. */
     const closing = new AbortController();
@@ -111,7 +103,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const base = config?.base;
       const summary = refusedSummary(
-        { platform: descriptor.platform, runId: RED.util.generateId(), segmentName: segment.success ? segment.data : undefined, mode: base?.mode ?? 'mirror', dryRun: Boolean(base?.dryRun || msg.dryRun === true) },
+        { platform: platform.id, runId: RED.util.generateId(), segmentName: segment.success ? segment.data : undefined, mode: base?.mode ?? 'mirror', dryRun: Boolean(base?.dryRun || msg.dryRun === true) },
         error,
       );
       status.finished(summary);
@@ -121,7 +113,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       done(localised(error));
     }
 
-    async function exportSegment(config: Config<Settings>, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction): Promise<void> {
+    async function exportSegment(config: Config, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction): Promise<void> {
       if (closing.signal.aborted) {
         // Queued behind a run when the node closed: it never starts.
         releaseSegment(msg, undefined);
@@ -155,13 +147,14 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       }
     }
 
-    async function runFor(config: Config<Settings>, msg: NodeMessage, input: { payload?: unknown }, onBatch: Parameters<typeof runExport>[0]['onBatch']): Promise<ExportSummary> {
+    async function runFor(config: Config, msg: NodeMessage, input: { payload?: unknown }, onBatch: Parameters<typeof runExport>[0]['onBatch']): Promise<ExportSummary> {
       const { base: settingsBase, settings: platformSettings } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
       const state = stateStoreFor(path.join(dataDirectory(RED), 'state'));
       status.working('preparing');
       return runExport({
+        platform,
         adapter: adapterResult.adapter,
         runId: RED.util.generateId(),
         segmentName: segment.success ? segment.data : undefined,
@@ -174,7 +167,7 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
         emailField: settingsBase.emailField,
         consentField: settingsBase.consentField || undefined,
         parsePath: (expression) => RED.util.normalisePropertyExpression(expression),
-        encoding: descriptor.encoding?.(platformSettings) ?? 'sha256',
+        encoding: platform.audience.encoding?.(platformSettings) ?? 'sha256',
         state,
         locks: state.locks,
         retry: retryPolicy(RED),
@@ -190,16 +183,16 @@ export function registerExportNode<Settings, Session extends PlatformSession>(RE
       });
     }
 
-    function openAdapter(config: Config<Settings>): { adapter: PlatformAdapter; session: Session; connection: ConnectionNode<Session> } {
-      const connection = RED.nodes.getNode(config.base.connection) as ConnectionNode<Session> | null;
-      if (!connection || connection.type !== descriptor.connectionType) {
-        throw new ExportError('invalid_config', `The export node's connection is missing or not a ${descriptor.connectionType}`);
+    function openAdapter(config: Config): { adapter: PlatformAdapter; session: PlatformSession; connection: ConnectionNode } {
+      const connection = RED.nodes.getNode(config.base.connection) as ConnectionNode | null;
+      if (!connection || connection.type !== types.connection) {
+        throw new ExportError('invalid_config', `The export node's connection is missing or not a ${types.connection}`);
       }
       const session = connection.session();
-      return { adapter: descriptor.adapter(session, config.settings), session, connection };
+      return { adapter: platform.audience.adapter(session, config.settings), session, connection };
     }
   }
-  RED.nodes.registerType(descriptor.type, ExportNodeConstructor);
+  RED.nodes.registerType(types.export, ExportNodeConstructor);
 }
 
 /** Output messages keep the input's own properties but not the segment's data. */

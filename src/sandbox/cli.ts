@@ -4,7 +4,7 @@
  * Prints the URL and the fixture credentials — fake, public values that only work here.
  */
 import { parseArgs } from 'node:util';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from './index';
+import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SANDBOX_DEMOS, type SandboxDemo, startSandbox, type SandboxOptions } from './index';
 import { CRITEO_EMPTY_STATISTICS, CRITEO_MATCH_RATE_SCALES, CRITEO_NULL_SEARCH_ENTRIES, MS_FAULT_ENVELOPES } from './options';
 
 const HELP = `Usage: audience-export-sandbox [options]
@@ -102,38 +102,20 @@ function main(): void {
     log: values.quiet ? undefined : (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   };
 
+  /** A platform's fake settings, as a connection and an export node take them: `clientId  sandbox-snap-client`. */
+  const demoLines = (demo: SandboxDemo, url: string): string[] => [
+    `${demo.platform} (fake credentials, sandbox only):`,
+    ...Object.entries({ ...demo.connection(url), ...demo.credentials, ...demo.exporter }).map(([name, value]) => `  ${name.padEnd(18)} ${String(value)}`),
+    '',
+  ];
+
   startSandbox(options).then(
     (sandbox) => {
       process.stdout.write(
         [
           `Audience export sandbox listening on ${sandbox.url}`,
           '',
-          'Snapchat (fake credentials, sandbox only):',
-          `  auth/api base URL  ${sandbox.url}`,
-          `  client id          ${SNAPCHAT_SANDBOX.clientId}`,
-          `  client secret      ${SNAPCHAT_SANDBOX.clientSecret}`,
-          `  refresh token      ${SNAPCHAT_SANDBOX.refreshToken}`,
-          `  ad account id      ${SNAPCHAT_SANDBOX.adAccountId}`,
-          '',
-          'Criteo (fake credentials, sandbox only):',
-          `  auth/api base URL  ${sandbox.url}`,
-          `  client id          ${CRITEO_SANDBOX.clientId}`,
-          `  client secret      ${CRITEO_SANDBOX.clientSecret}`,
-          `  refresh token      ${CRITEO_SANDBOX.refreshToken}`,
-          `  advertiser id      ${CRITEO_SANDBOX.advertiserId}`,
-          `  API version        ${CRITEO_SANDBOX.apiVersion}`,
-          `  consent page       ${sandbox.url}${CRITEO_SANDBOX.paths.consent} (Criteo's guide) or ${sandbox.url}${CRITEO_SANDBOX.paths.authorize} (OpenAPI)`,
-          '',
-          'Microsoft Advertising (fake credentials, sandbox only):',
-          `  auth/api base URL  ${sandbox.url}`,
-          `  tenant             ${MICROSOFT_ADS_SANDBOX.tenant}`,
-          `  client id          ${MICROSOFT_ADS_SANDBOX.clientId}`,
-          `  client secret      ${MICROSOFT_ADS_SANDBOX.clientSecret}`,
-          `  refresh token      ${MICROSOFT_ADS_SANDBOX.refreshToken}`,
-          `  developer token    ${MICROSOFT_ADS_SANDBOX.developerToken}`,
-          `  customer id        ${MICROSOFT_ADS_SANDBOX.customerId}`,
-          `  account id         ${MICROSOFT_ADS_SANDBOX.accountId}`,
-          '',
+          ...SANDBOX_DEMOS.flatMap((demo) => demoLines(demo, sandbox.url)),
           `Control: ${sandbox.url}/_sandbox/health, /_sandbox/faults, /_sandbox/hostile, /_sandbox/snapchat/segments, /_sandbox/snapchat/switches, /_sandbox/criteo/segments, /_sandbox/criteo/settings, /_sandbox/microsoft-ads/audiences, /_sandbox/microsoft-ads/switches, POST /_sandbox/reset`,
           '',
           ...hostileLines(sandbox.getHostile()),

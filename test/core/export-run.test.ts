@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { sha256Hex } from '../../src/core/email';
 import { ExportError } from '../../src/core/errors';
-import { type BatchReport, type ExportRequest, runExport } from '../../src/core/export-run';
+import { type BatchReport, type EnginePlatform, type ExportRequest, runExport } from '../../src/core/export-run';
 import { wholeBatch } from '../../src/core/wire-batch';
 import { FileSyncStateStore } from '../../src/core/sync-state';
 import type { AudienceRef, BatchAction, CallContext, PlatformAdapter, ReplaceStrategy, WireBatch } from '../../src/core/types';
@@ -14,15 +14,17 @@ import type { AudienceRef, BatchAction, CallContext, PlatformAdapter, ReplaceStr
  * HTTP (the node tests cover the real Snapchat client against the sandbox).
  */
 class MemoryPlatform implements PlatformAdapter {
-  readonly platform = 'snapchat';
-  readonly limits = { maxBatchSize: 3, concurrency: 2, defaultMaxProfiles: 100 };
+  /** What the engine reads of the platform's definition. */
+  readonly definition: EnginePlatform;
   readonly members = new Set<string>();
   readonly calls: Array<{ action: BatchAction | 'clear' | 'resolve'; size: number }> = [];
   failures: Array<(action: BatchAction, ids: readonly string[]) => ExportError | undefined> = [];
   /** Batches that never get an answer (the process dies while they are in flight). */
   stalls: Array<(ids: readonly string[]) => boolean> = [];
 
-  constructor(readonly replaceStrategy: ReplaceStrategy = 'clear-then-add') {}
+  constructor(replaceStrategy: ReplaceStrategy = 'clear-then-add') {
+    this.definition = { id: 'memory', limits: { maxBatchSize: 3, concurrency: 2, defaultMaxProfiles: 100 }, replaceStrategy };
+  }
 
   knownAudience() {
     return undefined;
@@ -67,6 +69,7 @@ async function setup(strategy?: ReplaceStrategy) {
   const batches: BatchReport[] = [];
   const run = (payload: unknown, overrides: Partial<ExportRequest> = {}) =>
     runExport({
+      platform: platform.definition,
       adapter: platform,
       runId: 'run',
       segmentName: 'Segment',
@@ -129,7 +132,7 @@ describe('export run (engine)', () => {
     const profiles = emails('a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'); // three batches of three
     platform.stalls.push((ids) => ids.includes(sha256Hex('g@example.com')));
     void run(profiles, { state: new FileSyncStateStore(dir) }); // never finishes: the process "dies" here
-    const journalled = async () => (await new FileSyncStateStore(dir).load({ platform: 'snapchat', accountKey: 'acct', audienceId: 'aud-1' }))?.members.size;
+    const journalled = async () => (await new FileSyncStateStore(dir).load({ platform: 'memory', accountKey: 'acct', audienceId: 'aud-1' }))?.members.size;
     for (let waited = 0; (await journalled()) !== 6; waited += 5) {
       if (waited > 5000) assert.fail('the first two batches were never journalled');
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -370,7 +373,7 @@ describe('export run: guards, one run per audience, stop on close', () => {
         inFlight--;
       }
     };
-    const base = { runId: 'r', segmentName: 'Segment', segments: [], mode: 'mirror' as const, dryRun: false, maxProfiles: 1000, maxRemovalPercent: 100, emailField: 'email', encoding: 'sha256' as const, state, locks: state.locks, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } };
+    const base = { platform: platform.definition, runId: 'r', segmentName: 'Segment', segments: [], mode: 'mirror' as const, dryRun: false, maxProfiles: 1000, maxRemovalPercent: 100, emailField: 'email', encoding: 'sha256' as const, state, locks: state.locks, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } };
     // Each node's own adapter, one audience (the same account and audience id).
     const first = runExport({ ...base, adapter: slow, input: { payload: emails(...letters(30)) } });
     const second = runExport({ ...base, adapter: slow, input: { payload: emails(...letters(30, 20)) }, onWaiting: () => waited++ });

@@ -5,23 +5,20 @@ import type { NodeInitializer } from 'node-red';
 import request from 'supertest';
 import type { ExportSummary } from '../../src/core/export-run';
 import type { Sandbox } from '../../src/sandbox';
-import { coreNode, criteoCredentials, helper, microsoftCredentials, packageNodes, snapchatCredentials, useSandboxRuntime } from './harness';
+import { nodeTypesOf } from '../../src/core/platform';
+import { PLATFORMS } from '../../src/platforms';
+import { demoOf } from '../../src/sandbox';
+import { coreNode, helper, packageNodes, platformCredentials, useSandboxRuntime } from './harness';
 
 const examplesDir = path.resolve(__dirname, '../../examples');
 /** The core nodes the examples use: File-in/out, CSV, Split, Change, Switch, HTTP in/response… */
 const EXAMPLE_CORE_NODES = ['common/20-inject.js', 'function/10-function.js', 'function/15-change.js', 'function/10-switch.js', 'sequence/17-split.js', 'common/90-comment.js', 'storage/10-file.js', 'parsers/70-CSV.js', 'network/21-httpin.js'].map(coreNode);
 
-const CREDENTIALS: Record<string, () => { conn: Record<string, string> }> = {
-  'snapchat-connection': snapchatCredentials,
-  'microsoft-ads-connection': microsoftCredentials,
-  'criteo-connection': criteoCredentials,
-};
-
-function membersOf(sandbox: Sandbox, summary: ExportSummary): ReadonlySet<string> {
-  const id = summary.audienceId ?? '';
-  if (summary.platform === 'snapchat') return sandbox.snapchat.members(id);
-  if (summary.platform === 'microsoft-ads') return sandbox.microsoftAds.members(id);
-  return sandbox.criteo.members(id);
+/** The platform of a node type (`criteo-connection` → `criteo`). */
+function platformOfType(type: string): string {
+  const platform = PLATFORMS.find((candidate) => Object.values(nodeTypesOf(candidate)).includes(type));
+  assert.ok(platform, `${type} is a node type of the package`);
+  return platform.id;
 }
 
 interface FlowNode {
@@ -46,8 +43,7 @@ describe('examples/', function () {
   it('has an example for every flow node type the package registers', async () => {
     const types = new Set<string>();
     for (const file of files) for (const node of JSON.parse(await fs.readFile(path.join(examplesDir, file), 'utf8')) as FlowNode[]) types.add(node.type);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const registered = Object.keys((require('../../package.json') as { 'node-red': { nodes: Record<string, string> } })['node-red'].nodes);
+    const registered = PLATFORMS.flatMap((platform) => Object.values(nodeTypesOf(platform)));
     for (const type of registered) assert.ok(types.has(type), `an example uses ${type}`);
   });
 
@@ -60,16 +56,17 @@ describe('examples/', function () {
       assert.equal(connection.consent, false, 'examples ship with consent unticked: the user agrees, not the example');
       const summaryProbe = exporter.wires?.[1]?.[0];
       assert.ok(summaryProbe, 'output 2 is wired');
+      const platform = platformOfType(connection.type);
       const loaded = [
         { id: 'tab', type: 'tab', label: file },
         ...flow.map((node) => ({
           ...node,
           z: node.type.endsWith('-connection') ? undefined : 'tab',
           type: node.type === 'debug' ? 'helper' : node.type,
-          ...(node === connection ? { consent: true, authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url } : {}),
+          ...(node === connection ? { ...demoOf(platform).connection(sandbox.url), consent: true } : {}),
         })),
       ];
-      const credentials = { [connection.id]: CREDENTIALS[connection.type]().conn };
+      const credentials = { [connection.id]: platformCredentials(platform).conn };
       // The runtime's httpNode app, where HTTP-in nodes listen (the helper's request() reaches only httpAdmin).
       let httpNode: unknown;
       const capture: NodeInitializer = (RED) => {
@@ -85,7 +82,7 @@ describe('examples/', function () {
       assert.ok(summary.profiles > 0);
       assert.ok(summary.added > 0);
       if (exporter.dryRun) assert.equal(sandbox.recorder.requests.filter((r) => r.path.includes('/users')).length, 0);
-      else assert.equal(membersOf(sandbox, summary).size, summary.added);
+      else assert.equal(sandbox.members(platform, summary.audienceId ?? '').size, summary.added);
       // A webhook example answers the caller with the summary, over real HTTP.
       const webhook = flow.find((n) => n.type === 'http in');
       if (webhook) {

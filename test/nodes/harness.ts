@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { NodeInitializer } from 'node-red';
 import type { BatchReport, ExportSummary } from '../../src/core/export-run';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX, startSandbox, type SandboxOptions } from '../../src/sandbox';
+import { nodeTypesOf } from '../../src/core/platform';
+import { demoOf, type Sandbox, startSandbox, type SandboxOptions } from '../../src/sandbox';
 
 /**
  * Node tests run the built nodes (dist/) in a real Node-RED runtime (node-red-node-test-helper),
@@ -20,11 +21,9 @@ export function coreNode(file: string): NodeInitializer {
 }
 const catchNode = coreNode('common/25-catch.js');
 
+/** The package's one node set, as built (dist/): every platform's connection and export types. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const builtNode = (type: string): NodeInitializer => require(`../../dist/nodes/${type}.js`);
-export const snapchatNodes = [builtNode('snapchat-connection'), builtNode('snapchat-audience')];
-/** Every node type of the package, so any platform's flow loads. */
-export const packageNodes = ['snapchat', 'microsoft-ads', 'criteo'].flatMap((platform) => [builtNode(`${platform}-connection`), builtNode(`${platform}-audience`)]);
+export const packageNodes: NodeInitializer[] = [require('../../dist/nodes/audience-export.js')];
 
 export { helper };
 
@@ -96,44 +95,24 @@ export function exportFlow(connection: { type: string } & Record<string, unknown
   ];
 }
 
-export function snapchatFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
-  return exportFlow(
-    { type: 'snapchat-connection', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, ...connectionProps },
-    { type: 'snapchat-audience', adAccountId: SNAPCHAT_SANDBOX.adAccountId, ...exportProps },
-  );
+/** exportFlow for a platform the sandbox simulates, its nodes pointed at `sandbox` as the platform's demo says. */
+export function platformFlow(platform: string, sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
+  const demo = demoOf(platform);
+  const types = nodeTypesOf({ id: platform });
+  return exportFlow({ type: types.connection, ...demo.connection(sandbox.url), ...connectionProps }, { type: types.export, ...demo.exporter, ...exportProps });
 }
 
-export function microsoftFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
-  return exportFlow(
-    { type: 'microsoft-ads-connection', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, tenant: MICROSOFT_ADS_SANDBOX.tenant, environment: 'production', ...connectionProps },
-    { type: 'microsoft-ads-audience', customerId: MICROSOFT_ADS_SANDBOX.customerId, accountId: MICROSOFT_ADS_SANDBOX.accountId, membershipDuration: 30, acceptTerms: false, ...exportProps },
-  );
+/** The credentials of exportFlow's connection `conn`: the platform demo's, with `overrides`. */
+export function platformCredentials(platform: string, overrides: Record<string, string> = {}): { conn: Record<string, string> } {
+  return { conn: { ...demoOf(platform).credentials, ...overrides } };
 }
 
-export function criteoFlow(sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] {
-  return exportFlow(
-    { type: 'criteo-connection', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url, grantType: 'client_credentials', apiVersion: CRITEO_SANDBOX.apiVersion, ...connectionProps },
-    { type: 'criteo-audience', advertiserId: CRITEO_SANDBOX.advertiserId, emailEncoding: 'sha256', ...exportProps },
-  );
-}
-
-export const microsoftCredentials = (overrides: Record<string, string> = {}) => ({
-  conn: {
-    clientId: MICROSOFT_ADS_SANDBOX.clientId,
-    clientSecret: MICROSOFT_ADS_SANDBOX.clientSecret,
-    refreshToken: MICROSOFT_ADS_SANDBOX.refreshToken,
-    developerToken: MICROSOFT_ADS_SANDBOX.developerToken,
-    ...overrides,
-  },
-});
-
-export const criteoCredentials = (overrides: Record<string, string> = {}) => ({
-  conn: { clientId: CRITEO_SANDBOX.clientId, clientSecret: CRITEO_SANDBOX.clientSecret, refreshToken: CRITEO_SANDBOX.refreshToken, ...overrides },
-});
-
-export const snapchatCredentials = (overrides: Record<string, string> = {}) => ({
-  conn: { clientId: SNAPCHAT_SANDBOX.clientId, clientSecret: SNAPCHAT_SANDBOX.clientSecret, refreshToken: SNAPCHAT_SANDBOX.refreshToken, ...overrides },
-});
+export const snapchatFlow = (sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] => platformFlow('snapchat', sandbox, exportProps, connectionProps);
+export const microsoftFlow = (sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] => platformFlow('microsoft-ads', sandbox, exportProps, connectionProps);
+export const criteoFlow = (sandbox: Sandbox, exportProps: Record<string, unknown> = {}, connectionProps: Record<string, unknown> = {}): FlowNode[] => platformFlow('criteo', sandbox, exportProps, connectionProps);
+export const snapchatCredentials = (overrides: Record<string, string> = {}) => platformCredentials('snapchat', overrides);
+export const microsoftCredentials = (overrides: Record<string, string> = {}) => platformCredentials('microsoft-ads', overrides);
+export const criteoCredentials = (overrides: Record<string, string> = {}) => platformCredentials('criteo', overrides);
 
 interface HelperNode {
   on(event: 'input', listener: (msg: { payload: unknown; error?: { message: string; code?: string } }) => void): void;

@@ -3,10 +3,12 @@
  * body, headers) on 127.0.0.1 that records every request it gets. Bodies are sent byte for byte as given
  * (a fixture file's text is never parsed and re-serialised: int64 numbers must reach the client intact).
  */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { ExportError } from '../../src/core/errors';
 
 export interface StubResponse {
   readonly status: number;
@@ -111,12 +113,12 @@ function isList(route: StubRoute): route is ReadonlyArray<StubResponse> {
 const OFFICIAL = path.resolve(__dirname, '../fixtures/official');
 
 /** An official sample's text, exactly as stored (test/fixtures/official/<platform>/<file>). */
-export function officialText(platform: 'snapchat' | 'microsoft-ads' | 'criteo', file: string): string {
+export function officialText(platform: string, file: string): string {
   return readFileSync(path.join(OFFICIAL, platform, file), 'utf8');
 }
 
 /** An official sample parsed (for building variants in a test; serve officialText to keep it byte for byte). */
-export function officialJson<T = Record<string, unknown>>(platform: 'snapchat' | 'microsoft-ads' | 'criteo', file: string): T {
+export function officialJson<T = Record<string, unknown>>(platform: string, file: string): T {
   return JSON.parse(officialText(platform, file)) as T;
 }
 
@@ -133,4 +135,27 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return thrown;
   }
   throw new Error('expected a rejection, but the promise resolved');
+}
+
+/** One stub for the calling suite, reset before each test; a test fails when its client asked for a route nobody set. */
+export function useStub(ready: (stub: Stub) => void): void {
+  let stub: Stub | undefined;
+  before(async () => {
+    stub = await Stub.start();
+    ready(stub);
+  });
+  after(() => stub?.close());
+  beforeEach(() => stub?.reset());
+  afterEach(() => assert.deepEqual(stub?.unmatched.map((r) => `${r.method} ${r.url}`), []));
+}
+
+/** The clients under test are given the token `token` (their connection's TokenManager is not under test). */
+export function assertAuthorized(request: StubRequest): void {
+  assert.equal(request.headers.authorization, 'Bearer token');
+  assert.equal(request.headers.accept, 'application/json');
+}
+
+export function asExportError(thrown: unknown): ExportError {
+  assert.ok(thrown instanceof ExportError, `expected an ExportError, got ${String(thrown)}`);
+  return thrown;
 }

@@ -1,23 +1,10 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import type { NodeInitializer } from 'node-red';
-import type { ExportSummary } from '../../src/core/export-run';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX } from '../../src/sandbox';
-import {
-  coreNode,
-  criteoFlow,
-  type FlowNode,
-  freshDataDir,
-  helper,
-  microsoftFlow,
-  packageNodes,
-  profiles,
-  snapchatFlow,
-  startTestSandbox,
-  testSettings,
-} from '../nodes/harness';
+import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../../src/sandbox';
+import { criteoFlow, type FlowNode, helper, microsoftFlow, profiles, snapchatFlow } from '../nodes/harness';
+import { CanaryRig } from './rig';
 import { assertNoLeaks, canaryEmail, render, scanForLeaks } from './scan';
-import { captureIssuedTokens } from './tokens';
+import type { TestNode } from './spies';
 
 /**
  * Privacy canary (issue 6 §4): one Node-RED runtime with all three platforms, profiles carrying canary
@@ -25,31 +12,10 @@ import { captureIssuedTokens } from './tokens';
  * The sandbox only accepts its fixture credentials, so those are the canary secrets (with the developer
  * token and every token the sandbox issued): none of them may show up anywhere we can see.
  */
-interface Msg {
-  payload?: unknown;
-  tag?: string;
-  error?: { message: string; code?: string };
-  [key: string]: unknown;
-}
-interface TestNode {
-  on(event: 'input', listener: (msg: Msg) => void): void;
-  receive(msg: Record<string, unknown>): void;
-  status: (s: unknown) => void;
-}
-
 describe('privacy canary: no email, secret or token leaks anywhere', function () {
   this.timeout(120_000);
-  let sandbox: Sandbox;
-  let dataDir: string;
-  let issued: ReturnType<typeof captureIssuedTokens>;
   const sandboxLog: string[] = [];
-  const i18nCalls: unknown[] = [];
-  const outputs: Msg[] = [];
-  const caught: Msg[] = [];
-  const statuses: Array<{ node: string; status: unknown }> = [];
-  const summaries = new Map<string, ExportSummary>();
-  const waiting = new Map<string, (s: ExportSummary) => void>();
-  let logArgs: unknown[] = [];
+  const rig = CanaryRig.use({ recordBodies: true, rotateRefreshTokens: true, log: (line) => sandboxLog.push(line) });
 
   const emails = {
     plain: [canaryEmail(), canaryEmail(), canaryEmail()],
@@ -62,44 +28,11 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
   const variants = (list: string[]) => list.map((e, i) => ({ email: [` ${e.toUpperCase()} `, `\t${e}\n`, e.replace(/^c/, 'C').replace('leak', 'LEAK')][i % 3], contact: { secondary: emails.sidecar } }));
   const segmentOf = (list: string[], extra = 0) => [...variants(list), ...profiles(20 + extra, 0, 'example.net')];
 
-  // Wrap the package's initialisers so the arguments of every RED._() call (status texts, error sentences) are seen too.
-  let wrapped = false;
-  const spiedNodes: NodeInitializer[] = packageNodes.map((init) => (RED) => {
-    if (!wrapped) {
-      wrapped = true;
-      const translate = RED._.bind(RED);
-      (RED as { _: unknown })._ = (key: string, args?: unknown) => {
-        i18nCalls.push({ key, args });
-        return translate(key, args as never);
-      };
-    }
-    return init(RED);
-  });
-
-  before(async () => {
-    issued = captureIssuedTokens();
-    sandbox = await startTestSandbox({ recordBodies: true, rotateRefreshTokens: true, log: (line) => sandboxLog.push(line) });
-    dataDir = await freshDataDir();
-    helper.settings(testSettings(dataDir));
-    await helper.startServer();
-  });
-
-  after(async () => {
-    await helper.unload().catch(() => undefined);
-    await helper.stopServer();
-    await sandbox.close();
-    issued.restore();
-    await fs.rm(dataDir, { recursive: true, force: true });
-  });
-
   /** Three connections, five exports, all wired to the same probes and one Catch. */
   function flow(): FlowNode[] {
-    const pick = (nodes: FlowNode[], conn: string, exp: string): FlowNode[] => [
-      { ...nodes[1], id: conn },
-      { ...nodes[2], id: exp, connection: conn, wires: [['out1'], ['out2']] },
-    ];
-    return [
-      { id: 'tab', type: 'tab', label: 'canary' },
+    const { pick } = CanaryRig;
+    const sandbox = rig.sandbox;
+    return CanaryRig.flow('canary', [
       ...pick(snapchatFlow(sandbox), 'snapConn', 'snap'),
       ...pick(snapchatFlow(sandbox, { mode: 'replace' }), 'snapConn2', 'snapReplace').slice(1).map((n) => ({ ...n, connection: 'snapConn' })),
       ...pick(microsoftFlow(sandbox), 'msConn', 'ms'),
@@ -108,11 +41,7 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
       // Authorization-code apps are throttled to a few calls a minute: this one only meets invalid_grant.
       ...pick(criteoFlow(sandbox, { emailEncoding: 'plain' }, { grantType: 'authorization_code' }), 'criteoAuthConn', 'criteoAuth'),
       ...pick(criteoFlow(sandbox, { mode: 'replace' }), 'criteoConn2', 'criteoHashed').slice(1).map((n) => ({ ...n, connection: 'criteoConn' })),
-      { id: 'out1', type: 'helper', z: 'tab' },
-      { id: 'out2', type: 'helper', z: 'tab' },
-      { id: 'catcher', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
-      { id: 'caught', type: 'helper', z: 'tab' },
-    ];
+    ]);
   }
 
   const credentials = {
@@ -128,38 +57,13 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
   };
   const canarySecrets = () => [
     ...Object.values(credentials).flatMap((c) => Object.entries(c).filter(([key]) => key !== 'clientId').map(([, value]) => value)),
-    ...issued.tokens,
+    ...rig.issuedTokens,
   ];
 
-  let runs = 0;
-  function run(node: string, msg: Record<string, unknown>): Promise<ExportSummary> {
-    const tag = `run-${++runs}`;
-    return new Promise((resolve) => {
-      waiting.set(tag, resolve);
-      (helper.getNode(node) as unknown as TestNode).receive({ ...msg, tag });
-    });
-  }
-
   it('runs every mode and fault path across the three platforms', async () => {
-    const nodeIds = flow().map((n) => n.id);
-    await helper.load([...spiedNodes, coreNode('common/25-catch.js')], flow(), credentials);
-    logArgs = (helper.log() as unknown as { args: unknown[] }).args;
-    for (const id of nodeIds) {
-      const node = helper.getNode(id) as unknown as TestNode | null;
-      if (!node || typeof node.status !== 'function') continue;
-      const original = node.status.bind(node);
-      node.status = (status: unknown) => {
-        statuses.push({ node: id, status });
-        original(status);
-      };
-    }
-    (helper.getNode('out1') as unknown as TestNode).on('input', (msg) => outputs.push(msg));
-    (helper.getNode('out2') as unknown as TestNode).on('input', (msg) => {
-      outputs.push(msg);
-      summaries.set(msg.tag ?? '', msg.payload as ExportSummary);
-      waiting.get(msg.tag ?? '')?.(msg.payload as ExportSummary);
-    });
-    (helper.getNode('caught') as unknown as TestNode).on('input', (msg) => caught.push(msg));
+    await rig.load(flow(), credentials);
+    const { sandbox } = rig;
+    const run = rig.run.bind(rig);
 
     // Snapchat: mirror, mirror again (removals), dry run, msg.parts, a 500 that recovers, an expired token, replace.
     let s = await run('snap', { payload: segmentOf(emails.hashed), segment: 'Canary snap' });
@@ -221,14 +125,14 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
       s = await run(node, { payload: segmentOf(node === 'criteoAuth' ? emails.plain : emails.hashed), segment: `Canary ${node}` });
       assert.equal(s.status, 'failed', `${node}: ${render(s)}`);
     }
-    const deadline = Date.now() + 5000;
-    while (caught.length < 4 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.ok(caught.length >= 4, `Catch saw the failures (${caught.length})`);
-    assert.ok(issued.tokens.size >= 6, 'the sandbox issued tokens to look for');
+    await rig.caughtAtLeast(4);
+    assert.ok(rig.caught.length >= 4, `Catch saw the failures (${rig.caught.length})`);
+    assert.ok(rig.issuedTokens.size >= 6, 'the sandbox issued tokens to look for');
   });
 
   it('finds no canary outside Criteo plain-mode request bodies, and no secret or token anywhere', async () => {
-    const plainIds = new Set([...summaries.values()].filter((s) => s.platform === 'criteo' && s.audienceName === 'Canary plain').map((s) => s.audienceId));
+    const { logArgs, outputs, caught, statuses, i18nCalls, sandbox, dataDir } = rig;
+    const plainIds = new Set([...rig.summaries.values()].filter((s) => s.platform === 'criteo' && s.audienceName === 'Canary plain').map((s) => s.audienceId));
     const leaks = await scanForLeaks(
       { emails: allEmails, secrets: canarySecrets() },
       {
@@ -246,7 +150,7 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
   });
 
   it('would catch a leak (self-test of the scanner)', async () => {
-    const secret = [...issued.tokens][0];
+    const secret = [...rig.issuedTokens][0];
     const leaks = await scanForLeaks(
       { emails: allEmails, secrets: [secret] },
       {

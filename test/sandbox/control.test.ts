@@ -1,22 +1,12 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
 import should from 'should';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { accessToken, fakeHashes, http, obj, SNAP, sendUsers, usersBody } from './helpers';
+import { accessToken, fakeHashes, http, obj, runCli, SNAP, sendUsers, startCli, usersBody, useSandbox } from './helpers';
 
 describe('sandbox: control endpoints', () => {
   let sb: Sandbox;
   let token: string;
   const lines: string[] = [];
-  before(async () => {
-    sb = await startSandbox({ rateLimit: false, log: (line) => lines.push(line) });
-  });
-  after(() => sb.close());
-  beforeEach(async () => {
-    sb.reset();
-    token = await accessToken(sb);
-  });
+  useSandbox((sandbox, fresh) => ([sb, token] = [sandbox, fresh]), { rateLimit: false, log: (line) => lines.push(line) });
 
   it('GET /_sandbox/health', async () => {
     const res = await http(sb, 'GET', '/_sandbox/health');
@@ -121,44 +111,19 @@ describe('sandbox: control endpoints', () => {
 describe('sandbox: CLI', () => {
   it('prints the real URL and the fixture credentials, answers health, exits cleanly on SIGTERM', async function () {
     this.timeout(15000);
-    const root = path.resolve(__dirname, '../..');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', '0', '--quiet'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const cli = await startCli(['--port', '0', '--quiet'], 'Control:');
     try {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: string) => {
-          out += chunk;
-          const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-          if (m && out.includes('refresh token')) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`cli exited early (${code}): ${out}`)));
-      });
-      url.should.not.endWith(':0');
-      out.should.containEql(SNAP.clientId);
-      out.should.containEql(SNAP.clientSecret);
-      out.should.containEql(SNAP.refreshToken);
-      const health = await http(url, 'GET', '/_sandbox/health');
-      health.status.should.equal(200);
-      child.kill('SIGTERM');
-      const [code] = await once(child, 'exit');
-      should(code).equal(0);
+      cli.url.should.not.endWith(':0');
+      for (const value of [SNAP.clientId, SNAP.clientSecret, SNAP.refreshToken]) cli.out.should.containEql(value);
+      (await http(cli.url, 'GET', '/_sandbox/health')).status.should.equal(200);
+      should(await cli.stop()).equal(0);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      cli.kill();
     }
   });
 
   it('--help prints usage; a bad flag exits 2', async () => {
-    const root = path.resolve(__dirname, '../..');
-    const run = async (args: string[]): Promise<{ code: number | null; out: string }> => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', ...args], { cwd: root });
-      let out = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-      const [code] = (await once(child, 'exit')) as [number | null];
-      return { code, out };
-    };
-    const [help, bad, badChoice] = await Promise.all([run(['--help']), run(['--port', 'x']), run(['--criteo-match-rate', 'ratio'])]);
+    const [help, bad, badChoice] = await Promise.all([runCli(['--help']), runCli(['--port', 'x']), runCli(['--criteo-match-rate', 'ratio'])]);
     help.code!.should.equal(0);
     help.out.should.containEql('--no-rate-limit');
     for (const flag of ['--snapchat-me-envelope', '--microsoft-ads-sizes-as-numbers', '--microsoft-ads-fault-envelope', '--criteo-match-rate', '--criteo-null-search-entry', '--criteo-empty-statistics']) {
@@ -172,42 +137,16 @@ describe('sandbox: CLI', () => {
 
   it('the answer-shape flags set the switches the control routes report', async function () {
     this.timeout(15000);
-    const root = path.resolve(__dirname, '../..');
-    const args = [
-      '--port',
-      '0',
-      '--quiet',
-      '--snapchat-me-envelope',
-      '--microsoft-ads-sizes-as-numbers',
-      '--microsoft-ads-fault-envelope',
-      'wrapped',
-      '--criteo-match-rate',
-      'percent',
-      '--criteo-null-search-entry',
-      'name',
-      '--criteo-empty-statistics',
-      'data-null',
-    ];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const shapes = ['--snapchat-me-envelope', '--microsoft-ads-sizes-as-numbers', '--microsoft-ads-fault-envelope', 'wrapped', '--criteo-match-rate', 'percent', '--criteo-null-search-entry', 'name', '--criteo-empty-statistics', 'data-null'];
+    const cli = await startCli(['--port', '0', '--quiet', ...shapes], 'ANSWER SHAPES');
     try {
-      let out = '';
-      child.stdout.setEncoding('utf8');
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout.on('data', (chunk: string) => {
-          out += chunk;
-          const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-          if (m && out.includes('ANSWER SHAPES')) resolve(m[1]);
-        });
-        child.once('exit', (code) => reject(new Error(`cli exited early (${code}): ${out}`)));
-      });
-      out.should.containEql(`${url}/request`);
-      obj((await http(url, 'GET', '/_sandbox/snapchat/switches')).json).should.eql({ meEnvelope: true });
-      obj((await http(url, 'GET', '/_sandbox/microsoft-ads/switches')).json).should.have.properties({ sizesAsNumbers: true, faultEnvelope: 'wrapped' });
-      obj((await http(url, 'GET', '/_sandbox/criteo/settings')).json).should.have.properties({ matchRate: 'percent', nullSearchEntry: 'name', emptyStatistics: 'data-null' });
-      child.kill('SIGTERM');
-      await once(child, 'exit');
+      cli.out.should.containEql(`${cli.url}/request`);
+      obj((await http(cli.url, 'GET', '/_sandbox/snapchat/switches')).json).should.eql({ meEnvelope: true });
+      obj((await http(cli.url, 'GET', '/_sandbox/microsoft-ads/switches')).json).should.have.properties({ sizesAsNumbers: true, faultEnvelope: 'wrapped' });
+      obj((await http(cli.url, 'GET', '/_sandbox/criteo/settings')).json).should.have.properties({ matchRate: 'percent', nullSearchEntry: 'name', emptyStatistics: 'data-null' });
+      await cli.stop();
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      cli.kill();
     }
   });
 });

@@ -1,6 +1,6 @@
 import should from 'should';
 import { startSandbox, type Sandbox } from '../../src/sandbox';
-import { accessToken, fakeHashes, http, obj, SNAP, sendUsers, tokenRequest, usersBody, type ErrorEnvelope, type HttpResult } from './helpers';
+import { accessToken, fakeHashes, http, obj, SNAP, sendUsers, tokenRequest, usersBody, type ErrorEnvelope, type HttpResult, useSandbox } from './helpers';
 
 const segmentsPath = `/v1/adaccounts/${SNAP.adAccountId}/segments`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -69,13 +69,8 @@ describe('sandbox: faults', () => {
   let sb: Sandbox;
   let token: string;
   let segmentId: string;
-  before(async () => {
-    sb = await startSandbox({ rateLimit: false });
-  });
-  after(() => sb.close());
-  beforeEach(async () => {
-    sb.reset();
-    token = await accessToken(sb);
+  useSandbox((sandbox, fresh) => {
+    [sb, token] = [sandbox, fresh];
     segmentId = sb.snapchat.createSegment({ adAccountId: SNAP.adAccountId, name: 'faults' }).id;
   });
   const members = (): number => sb.snapchat.members(segmentId).size;

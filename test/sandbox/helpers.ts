@@ -1,5 +1,8 @@
 /** Shared helpers for the sandbox suites: every call goes over real HTTP with global fetch. */
-import { SNAPCHAT_SANDBOX, type Sandbox } from '../../src/sandbox';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { SNAPCHAT_SANDBOX, type Sandbox, type SandboxOptions, startSandbox } from '../../src/sandbox';
 
 export const SNAP = SNAPCHAT_SANDBOX;
 
@@ -108,4 +111,73 @@ export interface ErrorEnvelope {
   debug_message: string;
   display_message?: string;
   error_code: string;
+}
+
+/**
+ * One sandbox for the calling suite, reset before each of its tests; `ready` receives it and a fresh
+ * access token (Snapchat's unless `token` says how to get another platform's) before each test.
+ */
+export function useSandbox(
+  ready: (sandbox: Sandbox, token: string) => void,
+  options: SandboxOptions = { rateLimit: false },
+  token: (sandbox: Sandbox) => Promise<string> = (sandbox) => accessToken(sandbox),
+): void {
+  let sandbox: Sandbox | undefined;
+  before(async () => {
+    sandbox = await startSandbox(options);
+  });
+  after(() => sandbox?.close());
+  beforeEach(async () => {
+    if (!sandbox) throw new Error('the sandbox did not start');
+    sandbox.reset();
+    ready(sandbox, await token(sandbox));
+  });
+}
+
+const CLI = ['--import', 'tsx', 'src/sandbox/cli.ts'];
+const ROOT = path.resolve(__dirname, '../..');
+
+/** The sandbox CLI run to its end (`--help`, a bad flag): its exit code and everything it printed. */
+export async function runCli(args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out };
+}
+
+/**
+ * The sandbox CLI as a server in a child process, once it has printed its URL and `until`; `stop()`
+ * sends SIGTERM and resolves with the exit code, `kill()` (in a `finally`) makes sure it is gone.
+ */
+export async function startCli(args: string[], until: string): Promise<{ url: string; out: string; stop(): Promise<number | null>; kill(): void }> {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+        if (m && out.includes(until)) resolve(m[1]);
+      });
+      child.once('exit', (code) => reject(new Error(`cli exited early (${code}): ${out}`)));
+    });
+    return {
+      url,
+      out,
+      async stop() {
+        child.kill('SIGTERM');
+        const [code] = (await once(child, 'exit')) as [number | null];
+        return code;
+      },
+      kill() {
+        if (child.exitCode === null) child.kill('SIGKILL');
+      },
+    };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
 }

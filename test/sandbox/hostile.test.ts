@@ -3,13 +3,10 @@
  * carries HTML in each text field, with the status and structure of normal mode; names come back as HTML.
  * Each scenario runs twice on a fresh sandbox state — normal, then hostile — and the two answers are compared.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
 import should from 'should';
 import { CRITEO_SANDBOX, HOSTILE_IMG, HOSTILE_SCRIPT, MICROSOFT_ADS_SANDBOX, startSandbox, type Sandbox } from '../../src/sandbox';
 import { ECHO_CHARS } from '../../src/sandbox/hostile';
-import { accessToken, fakeHashes, http, obj, SNAP, sendUsers, tokenRequest, usersBody, type HttpResult } from './helpers';
+import { accessToken, fakeHashes, http, obj, SNAP, sendUsers, startCli, tokenRequest, usersBody, type HttpResult } from './helpers';
 
 const MS = MICROSOFT_ADS_SANDBOX;
 const C = CRITEO_SANDBOX;
@@ -194,25 +191,13 @@ describe('sandbox: hostile mode', () => {
 
     it('--hostile and --hostile-names on the CLI', async function () {
       this.timeout(15000);
-      const root = path.resolve(__dirname, '../..');
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/sandbox/cli.ts', '--port', '0', '--hostile', '--hostile-names'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const cli = await startCli(['--port', '0', '--hostile', '--hostile-names'], 'HOSTILE NAMES');
       try {
-        let out = '';
-        child.stdout.setEncoding('utf8');
-        const url = await new Promise<string>((resolve, reject) => {
-          child.stdout.on('data', (chunk: string) => {
-            out += chunk;
-            const m = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-            if (m && out.includes('HOSTILE NAMES')) resolve(m[1]);
-          });
-          child.once('exit', (code) => reject(new Error(`cli exited early (${code}): ${out}`)));
-        });
-        out.should.containEql('HOSTILE MODE');
-        obj((await http(url, 'GET', '/_sandbox/hostile')).json).should.eql({ on: true, names: true });
-        child.kill('SIGTERM');
-        await once(child, 'exit');
+        cli.out.should.containEql('HOSTILE MODE');
+        obj((await http(cli.url, 'GET', '/_sandbox/hostile')).json).should.eql({ on: true, names: true });
+        await cli.stop();
       } finally {
-        if (child.exitCode === null) child.kill('SIGKILL');
+        cli.kill();
       }
     });
   });

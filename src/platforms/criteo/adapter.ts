@@ -20,9 +20,6 @@ const resolving = new SingleFlight<AudienceRef>();
 
 /** Criteo contact-list segments behind the engine's calls: PATCH add/remove, replace = DELETE then add. */
 export class CriteoAdapter implements PlatformAdapter {
-  readonly platform = 'criteo';
-  readonly limits = CRITEO_LIMITS;
-  readonly replaceStrategy = 'clear-then-add';
 
   constructor(
     private readonly client: CriteoClient,

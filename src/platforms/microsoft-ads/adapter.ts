@@ -26,9 +26,6 @@ const resolving = new SingleFlight<AudienceRef>();
  * the first batch (the engine sends it alone, first) and the rest are adds.
  */
 export class MicrosoftAdsAdapter implements PlatformAdapter {
-  readonly platform = 'microsoft-ads';
-  readonly limits = MICROSOFT_ADS_LIMITS;
-  readonly replaceStrategy = 'first-batch-replaces';
   private readonly account: AccountHeaders;
 
   constructor(

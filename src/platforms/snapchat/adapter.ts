@@ -19,9 +19,6 @@ const resolving = new SingleFlight<AudienceRef>();
 
 /** Snapchat Customer Lists behind the engine's calls: add = POST, remove = DELETE, replace = all_users then add. */
 export class SnapchatAdapter implements PlatformAdapter {
-  readonly platform = 'snapchat';
-  readonly limits = SNAPCHAT_LIMITS;
-  readonly replaceStrategy = 'clear-then-add';
 
   constructor(
     private readonly client: SnapchatClient,

@@ -8,7 +8,7 @@ import {
   type CriteoMatchRateScale,
   type CriteoNullSearchEntry,
 } from '../options';
-import type { PlatformContext, SandboxPlatform } from '../platform';
+import { membersOf, type PlatformContext, type SandboxPlatform } from '../platform';
 import type { Router } from '../router';
 import { createCriteoContext, defaultSettings, effectiveCallsPerMinute, FIXTURE_SUBJECT, zeroCalls, type CriteoCalls, type DuplicateNameMode } from './context';
 import { registerControlRoutes } from './control';
@@ -74,11 +74,7 @@ export function registerCriteo(router: Router, shared: PlatformContext): Sandbox
 
   const api: CriteoSandbox = {
     segments: (advertiserId) => criteo.store.all(advertiserId === undefined ? {} : { advertiserIds: new Set([advertiserId]) }).map(toRecord),
-    members(segmentId) {
-      const segment = criteo.store.segment(segmentId);
-      if (!segment) throw new Error(`criteo sandbox: unknown segment ${segmentId}`);
-      return segment.members;
-    },
+    members: (segmentId) => membersOf(criteo.store.segment(segmentId), 'criteo', segmentId),
     createSegment(input) {
       if (!criteo.store.advertiser(input.advertiserId)) throw new Error(`criteo sandbox: unknown advertiser ${input.advertiserId}`);
       if (criteo.store.findByName(input.advertiserId, input.name)) throw new Error(`criteo sandbox: name taken: ${input.name}`);

@@ -1,6 +1,6 @@
 /** The Microsoft Advertising platform module: registers its routes and exposes the test-facing MicrosoftAdsSandbox. */
 import { MS_FAULT_ENVELOPES, oneOf, type MsFaultEnvelope } from '../options';
-import type { PlatformContext, SandboxPlatform } from '../platform';
+import { membersOf, type PlatformContext, type SandboxPlatform, withRoutes } from '../platform';
 import type { Router } from '../router';
 import { createMsContext, FIXTURE_SUBJECT, resetMsContext, type MicrosoftAdsCalls, type MicrosoftAdsSwitches } from './context';
 import { registerControlRoutes } from './control';
@@ -57,18 +57,11 @@ export interface MicrosoftAdsSandbox {
 }
 
 export function registerMicrosoftAds(router: Router, shared: PlatformContext): SandboxPlatform<MicrosoftAdsSandbox> {
-  const ms = createMsContext(shared.options);
-  registerOAuthRoutes(router, ms);
-  registerApiRoutes(router, ms);
-  registerControlRoutes(router, ms);
+  const ms = withRoutes(router, createMsContext(shared.options), registerOAuthRoutes, registerApiRoutes, registerControlRoutes);
 
   const api: MicrosoftAdsSandbox = {
     audiences: (accountId) => ms.store.all(accountId).map(toRecord),
-    members(audienceId) {
-      const audience = ms.store.audience(audienceId);
-      if (!audience) throw new Error(`microsoft-ads sandbox: unknown audience ${audienceId}`);
-      return audience.members;
-    },
+    members: (audienceId) => membersOf(ms.store.audience(audienceId), 'microsoft-ads', audienceId),
     createAudience(input) {
       const account = ms.store.account(input.accountId);
       if (!account) throw new Error(`microsoft-ads sandbox: unknown account ${input.accountId}`);

@@ -1,5 +1,5 @@
 /** The Snapchat platform module: registers its routes and exposes the test-facing SnapchatSandbox. */
-import type { PlatformContext, SandboxPlatform } from '../platform';
+import { membersOf, type PlatformContext, type SandboxPlatform, withRoutes } from '../platform';
 import type { Router } from '../router';
 import { createSnapContext, defaultSwitches, FIXTURE_SUBJECT, zeroCalls, type SnapchatCalls, type SnapchatSwitches } from './context';
 import { registerControlRoutes } from './control';
@@ -41,17 +41,10 @@ export interface SnapchatSandbox {
 }
 
 export function registerSnapchat(router: Router, shared: PlatformContext): SandboxPlatform<SnapchatSandbox> {
-  const snap = createSnapContext(shared.options);
-  registerOAuthRoutes(router, snap);
-  registerApiRoutes(router, snap);
-  registerControlRoutes(router, snap);
+  const snap = withRoutes(router, createSnapContext(shared.options), registerOAuthRoutes, registerApiRoutes, registerControlRoutes);
 
   const api: SnapchatSandbox = {
-    members(segmentId) {
-      const segment = snap.store.segment(segmentId);
-      if (!segment) throw new Error(`snapchat sandbox: unknown segment ${segmentId}`);
-      return segment.members;
-    },
+    members: (segmentId) => membersOf(snap.store.segment(segmentId), 'snapchat', segmentId),
     segments: (adAccountId) => snap.store.all(adAccountId).map(toRecord),
     createSegment(input) {
       if (!snap.store.account(input.adAccountId)) throw new Error(`snapchat sandbox: unknown ad account ${input.adAccountId}`);

@@ -5,13 +5,12 @@
  * against the official request shapes (official-shapes-audit.md, Criteo table).
  */
 import assert from 'node:assert/strict';
-import { ExportError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http';
 import { RateLimiter } from '../../../src/core/rate-limiter';
 import { wireBatchOf } from '../../../src/core/wire-batch';
 import { CriteoAdapter } from '../../../src/platforms/criteo/adapter';
 import { CriteoClient } from '../../../src/platforms/criteo/client';
-import { jsonOf, officialJson, officialText, rejection, Stub, type StubRequest, type StubResponse } from '../stub';
+import { asExportError, assertAuthorized, jsonOf, officialJson, officialText, rejection, Stub, type StubResponse, useStub } from '../stub';
 
 const VERSION = '2026-07';
 const API = `/${VERSION}/marketing-solutions`;
@@ -33,16 +32,6 @@ function client(stub: Stub, apiVersion = VERSION): CriteoClient {
 }
 
 const adapter = (stub: Stub): CriteoAdapter => new CriteoAdapter(client(stub), { advertiserId: ADVERTISER });
-
-function assertAuthorized(request: StubRequest): void {
-  assert.equal(request.headers.authorization, 'Bearer token');
-  assert.equal(request.headers.accept, 'application/json');
-}
-
-function asExportError(thrown: unknown): ExportError {
-  assert.ok(thrown instanceof ExportError, `expected an ExportError, got ${String(thrown)}`);
-  return thrown;
-}
 
 interface Entry {
   id: string | null;
@@ -67,12 +56,7 @@ function usable(i: number): Entry {
 
 describe('platforms: Criteo client against the official shapes', () => {
   let stub: Stub;
-  before(async () => {
-    stub = await Stub.start();
-  });
-  after(() => stub.close());
-  beforeEach(() => stub.reset());
-  afterEach(() => assert.deepEqual(stub.unmatched.map((r) => `${r.method} ${r.url}`), []));
+  useStub((started) => (stub = started));
 
   it("GET /me in the spec's ApplicationSummaryModelResponse shape (no data.id): name and organizationId", async () => {
     stub.on('GET', `${API}/me`, sample('me.json'));

@@ -6,12 +6,11 @@
  * the SDKs parse them) and wrapped in {"ApplicationFault": …} (as the PHP migration guide shows them).
  */
 import assert from 'node:assert/strict';
-import { ExportError } from '../../../src/core/errors';
 import { createHttpClient } from '../../../src/core/http';
 import { wireBatchOf } from '../../../src/core/wire-batch';
 import { MicrosoftAdsAdapter } from '../../../src/platforms/microsoft-ads/adapter';
 import { MicrosoftAdsClient } from '../../../src/platforms/microsoft-ads/client';
-import { jsonOf, officialJson, officialText, rejection, Stub, type StubRequest, type StubResponse } from '../stub';
+import { asExportError, jsonOf, officialJson, officialText, rejection, Stub, type StubRequest, type StubResponse, useStub } from '../stub';
 
 const API = '/CampaignManagement/v13';
 const ACCOUNT = { customerId: '251000001', accountId: '151000001' };
@@ -46,11 +45,6 @@ function assertHeaders(request: StubRequest): void {
   assert.equal(request.headers.accept, 'application/json');
 }
 
-function asExportError(thrown: unknown): ExportError {
-  assert.ok(thrown instanceof ExportError, `expected an ExportError, got ${String(thrown)}`);
-  return thrown;
-}
-
 /** A bare fault sample, and the same wrapped as the PHP migration guide shows it. */
 function faultBodies(file: string): Array<[string, string]> {
   const bare = officialText('microsoft-ads', file);
@@ -62,12 +56,7 @@ function faultBodies(file: string): Array<[string, string]> {
 
 describe('platforms: Microsoft Advertising client against the official samples', () => {
   let stub: Stub;
-  before(async () => {
-    stub = await Stub.start();
-  });
-  after(() => stub.close());
-  beforeEach(() => stub.reset());
-  afterEach(() => assert.deepEqual(stub.unmatched.map((r) => `${r.method} ${r.url}`), []));
+  useStub((started) => (stub = started));
 
   describe('GetAudiencesByIds (POST /Audiences/QueryByIds)', () => {
     it('ids and sizes as strings ("LongValueHere"): the id is kept exactly, the sizes become numbers; the request is the documented one', async () => {

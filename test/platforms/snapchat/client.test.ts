@@ -6,12 +6,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHttpClient } from '../../../src/core/http';
-import { ExportError } from '../../../src/core/errors';
 import { RateLimiter } from '../../../src/core/rate-limiter';
 import { wireBatchOf } from '../../../src/core/wire-batch';
 import { SnapchatAdapter } from '../../../src/platforms/snapchat/adapter';
 import { SnapchatClient } from '../../../src/platforms/snapchat/client';
-import { jsonOf, officialJson, officialText, rejection, Stub, type StubRequest } from '../stub';
+import { asExportError, assertAuthorized, jsonOf, officialJson, officialText, rejection, Stub, useStub } from '../stub';
 
 const AD_ACCOUNT = '8adc3db7-8148-4fbf-999c-8d2266369d74';
 const SEGMENTS = `/v1/adaccounts/${AD_ACCOUNT}/segments`;
@@ -29,24 +28,9 @@ function client(stub: Stub): SnapchatClient {
   });
 }
 
-function assertAuthorized(request: StubRequest): void {
-  assert.equal(request.headers.authorization, 'Bearer token');
-  assert.equal(request.headers.accept, 'application/json');
-}
-
-function asExportError(thrown: unknown): ExportError {
-  assert.ok(thrown instanceof ExportError, `expected an ExportError, got ${String(thrown)}`);
-  return thrown;
-}
-
 describe('platforms: Snapchat client against the official samples', () => {
   let stub: Stub;
-  before(async () => {
-    stub = await Stub.start();
-  });
-  after(() => stub.close());
-  beforeEach(() => stub.reset());
-  afterEach(() => assert.deepEqual(stub.unmatched.map((r) => `${r.method} ${r.url}`), []));
+  useStub((started) => (stub = started));
 
   describe('GET /v1/me (SN-DOC Ads-API/user "Get Authenticated User")', () => {
     it('parses the documented {"me":{…}} without request_status; never returns the email', async () => {

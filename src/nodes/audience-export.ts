@@ -1,0 +1,17 @@
+import { PLATFORMS } from '../platforms';
+import { registerAdminApi } from './admin-api';
+import { registerConnectionNode } from './connection-node';
+import { registerExportNode } from './export-node';
+import type { NodeRedApi } from './red-types';
+
+/**
+ * The package's one node set: for every platform of the list, its connection and its export node
+ * type (names unchanged: `<platform>-connection`, `<platform>-audience`), and the admin routes once.
+ */
+export = function register(RED: NodeRedApi): void {
+  registerAdminApi(RED);
+  for (const platform of PLATFORMS) {
+    registerConnectionNode(RED, platform);
+    registerExportNode(RED, platform);
+  }
+};
