@@ -192,8 +192,10 @@ class Runtime {
 
 async function readJsonLines<T>(file: string): Promise<T[]> {
   const text = await fs.readFile(file, 'utf8').catch(() => '');
+  // Whole lines only: the File node may be half-way through appending the next one.
   return text
     .split('\n')
+    .slice(0, -1)
     .filter(Boolean)
     .map((line) => JSON.parse(line) as T);
 }

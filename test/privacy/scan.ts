@@ -120,8 +120,14 @@ export async function scanForLeaks(canaries: Canaries, sources: LeakSources): Pr
   for (const [name, value] of Object.entries(sources.texts ?? {})) scanText(patterns, render(value), name, false, leaks);
   for (const dir of sources.dirs ?? []) {
     for (const file of await filesUnder(dir)) {
+      // A temporary file renamed into place between the listing and the read is read under its final name.
+      const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (!bytes) continue;
       // latin1 maps every byte to one char: binary files are searched byte for byte.
-      scanText(patterns, (await fs.readFile(file)).toString('latin1'), `file ${path.relative(dir, file) || file}`, false, leaks);
+      scanText(patterns, bytes.toString('latin1'), `file ${path.relative(dir, file) || file}`, false, leaks);
       scanText(patterns, file, `file name ${file}`, false, leaks);
     }
   }

@@ -100,7 +100,8 @@ export async function startEmbedded(settings: Record<string, unknown> = {}): Pro
     async summaries(count) {
       for (let waited = 0; waited < 15_000; waited += 50) {
         const text = await fs.readFile(summariesFile, 'utf8').catch(() => '');
-        const lines = text.split('\n').filter(Boolean);
+        // Only whole lines: the runtime may be half-way through appending the next one.
+        const lines = text.split('\n').slice(0, -1).filter(Boolean);
         if (lines.length >= count) return lines.map((line) => JSON.parse(line) as Summary);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
