@@ -2,7 +2,7 @@
  * `npm run build`'s second step (after tsc): the editor side of the node set, from the platform
  * definitions and the string and help sources, into the places Node-RED reads them from:
  *
- *   src/editor/browser.ts                        -> resources/editor.js (served as resources/<module>/editor.js)
+ *   src/editor/browser/*.ts                      -> resources/editor.js (served as resources/<module>/editor.js)
  *   definitions (dialogs.ts)                     -> dist/nodes/audience-export.html
  *   src/editor/locales + src/platforms/<p>/locales -> dist/nodes/locales/<lang>/audience-export.json
  *   src/editor/help + src/platforms/<p>/help       -> dist/nodes/locales/<lang>/audience-export.html
@@ -34,13 +34,23 @@ function write(file: string, content: string): void {
   fs.writeFileSync(file, content);
 }
 
+/** The browser code, in this order: the dialogs (they define window.audienceExportEditor), then the sidebar. */
+const BROWSER_FILES = ['dialogs.ts', 'sidebar.ts'];
+
 /** The browser code: type-checked by tsconfig.editor.json, emitted here as one plain script (its imports are types only). */
 function buildBrowserScript(): void {
-  const source = fs.readFileSync(path.join(ROOT, 'src', 'editor', 'browser.ts'), 'utf8');
-  const { outputText, diagnostics } = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2019, module: ts.ModuleKind.Preserve }, reportDiagnostics: true });
-  if (diagnostics && diagnostics.length > 0) throw new Error(`browser.ts: ${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
-  if (/^\s*(import|export)\b/m.test(outputText)) throw new Error('browser.ts must import types only: the editor loads it as a plain script');
-  write(path.join(ROOT, 'resources', 'editor.js'), outputText);
+  const dir = path.join(ROOT, 'src', 'editor', 'browser');
+  const present = fs.readdirSync(dir).filter((name) => name.endsWith('.ts') && !name.endsWith('.d.ts'));
+  const unlisted = present.filter((name) => !BROWSER_FILES.includes(name));
+  if (unlisted.length > 0) throw new Error(`src/editor/browser: add ${unlisted.join(', ')} to BROWSER_FILES`);
+  const parts = BROWSER_FILES.map((name) => {
+    const source = fs.readFileSync(path.join(dir, name), 'utf8');
+    const { outputText, diagnostics } = ts.transpileModule(source, { compilerOptions: { target: ts.ScriptTarget.ES2019, module: ts.ModuleKind.Preserve }, reportDiagnostics: true });
+    if (diagnostics && diagnostics.length > 0) throw new Error(`${name}: ${diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+    if (/^\s*(import|export)\b/m.test(outputText)) throw new Error(`${name} must import types only: the editor loads it as a plain script`);
+    return `// ${name}\n${outputText}`;
+  });
+  write(path.join(ROOT, 'resources', 'editor.js'), parts.join('\n'));
 }
 
 function catalogue(language: string): Catalogue {

@@ -15,9 +15,8 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import { nodeTypesOf } from '../src/core/platform';
-import { SANDBOX_DEMOS, type SandboxDemo, startSandbox } from '../src/sandbox';
+import { SANDBOX_DEMOS, startSandbox } from '../src/sandbox';
+import { DEMO_NODE_TYPES, demoFlows } from './demo-flows';
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, '.demo');
@@ -27,14 +26,6 @@ const HOST = '127.0.0.1';
 const SANDBOX_PORT = 8787;
 const DEFAULT_UI_PORT = 1880;
 
-type FlowNode = Record<string, unknown> & { id: string; type: string };
-
-const NODE_TYPES = SANDBOX_DEMOS.flatMap((demo) => Object.values(nodeTypesOf({ id: demo.platform })));
-
-/** The demo's example flow, by convention `examples/<platform>-export.json`. */
-const exampleOf = (demo: SandboxDemo): string => `${demo.platform}-export.json`;
-/** A stable tab id per platform, so a reloaded browser keeps its place. */
-const tabIdOf = (demo: SandboxDemo): string => createHash('sha256').update(`demo-tab:${demo.platform}`).digest('hex').slice(0, 16);
 
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -133,38 +124,7 @@ module.exports = {
 }
 
 function seedFlows(sandboxUrl: string): void {
-  const flows: FlowNode[] = [];
-  const credentials: Record<string, Record<string, string>> = {};
-  for (const demo of SANDBOX_DEMOS) {
-    const types = nodeTypesOf({ id: demo.platform });
-    const tabId = tabIdOf(demo);
-    const file = path.join(ROOT, 'examples', exampleOf(demo));
-    const example = JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[];
-    flows.push({
-      id: tabId,
-      type: 'tab',
-      label: demo.tabLabel,
-      disabled: false,
-      info: `Seeded by \`npm start\` from examples/${exampleOf(demo)}, pointed at the local sandbox (${sandboxUrl}). Rebuilt on every start.`,
-    });
-    let connections = 0;
-    for (const original of example) {
-      const node: FlowNode = { ...original };
-      if (node.type === types.connection) {
-        Object.assign(node, demo.connection(sandboxUrl), { consent: true });
-        credentials[node.id] = { ...demo.credentials };
-        connections += 1;
-        flows.push(node); // config nodes stay global (no z)
-        continue;
-      }
-      if (node.type === types.export) Object.assign(node, demo.exporter);
-      node.z = tabId;
-      flows.push(node);
-    }
-    if (connections === 0) throw new Error(`${path.relative(ROOT, file)} has no ${types.connection} node`);
-  }
-  const ids = new Set(flows.map((node) => node.id));
-  if (ids.size !== flows.length) throw new Error('the examples share node ids; each example needs its own');
+  const { flows, credentials } = demoFlows(sandboxUrl);
   fs.writeFileSync(path.join(DEMO_DIR, 'flows.json'), `${JSON.stringify(flows, null, 4)}\n`);
   fs.writeFileSync(path.join(DEMO_DIR, 'flows_cred.json'), `${JSON.stringify(credentials, null, 4)}\n`);
 }
@@ -201,7 +161,7 @@ async function missingTypes(editorUrl: string): Promise<string[]> {
     const res = await get(`${editorUrl}nodes`, 'application/json');
     const sets = JSON.parse(res.body) as Array<{ types?: string[] }>;
     const registered = new Set(sets.flatMap((set) => set.types ?? []));
-    return NODE_TYPES.filter((type) => !registered.has(type));
+    return DEMO_NODE_TYPES.filter((type) => !registered.has(type));
   } catch {
     return [];
   }

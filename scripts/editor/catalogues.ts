@@ -1,7 +1,7 @@
 /**
  * The catalogues, merged at build time (DESIGN §9): one per language for the whole node set, made of
- * the shared strings (src/editor/locales/<lang>.json: the runtime's statuses and errors, and what
- * every export and connection dialog says) and each platform's own (src/platforms/<p>/locales/<lang>.json),
+ * the shared strings (src/editor/locales/<lang>.json: the runtime's statuses and errors, the sidebar,
+ * the palette category, and what every export and connection dialog says) and each platform's own (src/platforms/<p>/locales/<lang>.json),
  * the platform's words winning. `{{platform}}` in a shared string becomes the platform's name.
  */
 import { nodeTypesOf, type PlatformDefinition } from '../../src/core/platform';
@@ -44,7 +44,8 @@ function section(catalogue: Catalogue | undefined, name: string): Catalogue {
 
 /** The node set's catalogue for one language. */
 export function catalogueFor(platforms: readonly PlatformDefinition[], sources: Sources): Catalogue {
-  const catalogue: Catalogue = { 'audience-export': section(sources.shared, 'audience-export') };
+  // `palette.label.<category>` is where the editor looks for the palette category's name.
+  const catalogue: Catalogue = { 'audience-export': section(sources.shared, 'audience-export'), palette: section(sources.shared, 'palette') };
   for (const platform of platforms) {
     const own = sources.platforms.get(platform.id);
     const types = nodeTypesOf(platform);

@@ -3,19 +3,25 @@
  * registration with its definition inline (the Flow Library's scorecard reads defaults, credentials,
  * icon and colour from it) and its dialog's HTML template, one row per field. Shared rows (name,
  * connection, segments, scope, consent, sign-in) are written here once; the behaviour is in
- * src/editor/browser.ts.
+ * src/editor/browser/dialogs.ts.
  */
 import type { FieldDefinition } from '../../src/core/fields';
 import type { PlatformDefinition } from '../../src/core/platform';
 import { type ConnectionEditorDefinition, connectionEditorDefinition, type EditorDefinition, type ExportEditorDefinition, exportEditorDefinition } from '../../src/editor/definition';
 
-/** The palette category of the export nodes. */
+/** The palette category of the export nodes; its name in words is `palette.label.audience_export` in the catalogues. */
 export const CATEGORY = 'audience export';
 
 /** What the templates need to know of the strings: whether a key exists (placeholders and tips are optional). */
 export type HasKey = (key: string) => boolean;
 
 const MUTED = 'color: var(--red-ui-secondary-text-color, #777);';
+
+/** Labels wide enough for the longest of the four languages on one or two lines (Node-RED's are 100 px). */
+const DIALOG_STYLE = `<style>
+.audience-export-dialog .form-row > label { width: 140px; vertical-align: top; }
+.audience-export-dialog .form-row > label > .fa { width: 14px; text-align: center; }
+</style>`;
 
 function attribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
@@ -52,11 +58,11 @@ function fieldRow(type: string, field: FieldDefinition, prefix: 'node-input-' | 
     case 'select': {
       const options = field.options.map((option) => `            <option value="${attribute(option)}" data-i18n="${type}.${field.name}.${option}"></option>`).join('\n');
       const tip = field.tip === 'options' ? `\n        <div class="form-tips" id="${type}-${field.name}-tip" style="margin-top: 6px;"></div>` : tipBelow;
-      return `    <div class="form-row">\n        ${label(id, field.icon, key('label'))}\n        <select id="${id}" style="width: 70%;">\n${options}\n        </select>${tip}\n    </div>`;
+      return `    <div class="form-row">\n        ${label(id, field.icon, key('label'))}\n        <select id="${id}" style="width: calc(100% - 150px);">\n${options}\n        </select>${tip}\n    </div>`;
     }
     case 'boolean': {
       if (field.tip !== 'text') {
-        return `    <div class="form-row">\n        <label for="${id}">&nbsp;</label>\n        <input type="checkbox" id="${id}" style="display: inline-block; width: auto; vertical-align: top;">\n        <label for="${id}" style="width: 70%;"><span data-i18n="${key('label')}"></span></label>\n    </div>`;
+        return `    <div class="form-row">\n        <label for="${id}">&nbsp;</label>\n        <input type="checkbox" id="${id}" style="display: inline-block; width: auto; vertical-align: top;">\n        <label for="${id}" style="width: calc(100% - 150px);"><span data-i18n="${key('label')}"></span></label>\n    </div>`;
       }
       const warning = field.warnWhenOff
         ? `\n    <div class="form-tips" id="${type}-${field.name}-off" style="margin-bottom: 12px;"><i class="fa fa-exclamation-triangle"></i> <span data-i18n="${type}.tip.${field.name}Off"></span></div>`
@@ -68,13 +74,13 @@ function fieldRow(type: string, field: FieldDefinition, prefix: 'node-input-' | 
     default: {
       const numeric = field.kind === 'id' && field.digits ? ' inputmode="numeric"' : '';
       if (field.picker === 'target') {
-        return `    <div class="form-row">\n        ${label(id, field.icon, key('label'))}\n        <input type="text" id="${id}" style="width: calc(70% - 44px);"${numeric}${placeholder}>\n        <button type="button" class="red-ui-button" id="${type}-pick" data-i18n="[title]audience-export.editor.pickTitle"><i class="fa fa-search"></i></button>\n        <select id="${type}-audiences" style="width: 70%; margin: 6px 0 0 104px;"></select>${tipBelow}\n    </div>`;
+        return `    <div class="form-row">\n        ${label(id, field.icon, key('label'))}\n        <input type="text" id="${id}" style="width: calc(100% - 194px);"${numeric}${placeholder}>\n        <button type="button" class="red-ui-button" id="${type}-pick" data-i18n="[title]audience-export.editor.pickTitle"><i class="fa fa-search"></i></button>\n        <select id="${type}-audiences" style="width: calc(100% - 150px); margin: 6px 0 0 144px;"></select>${tipBelow}\n    </div>`;
       }
       // Suggested values (Criteo's two consent pages) as a datalist the user may pick from or ignore.
       const suggestions = field.suggestions ?? [];
       const list = suggestions.length > 0 ? ` list="${type}-${field.name}-choices"` : '';
       const datalist = suggestions.length > 0 ? `\n        <datalist id="${type}-${field.name}-choices">${suggestions.map((value) => `<option value="${attribute(value)}"></option>`).join('')}</datalist>` : '';
-      return `    <div class="form-row">\n        ${label(id, field.icon, key('label'))}\n        <input type="text" id="${id}" style="width: 70%;"${numeric}${placeholder}${list}>${datalist}${tipBelow}\n    </div>`;
+      return `    <div class="form-row">\n        ${label(id, field.icon, key('label'))}\n        <input type="text" id="${id}" style="width: calc(100% - 150px);"${numeric}${placeholder}${list}>${datalist}${tipBelow}\n    </div>`;
     }
   }
 }
@@ -93,13 +99,13 @@ function exportTemplate(definition: ExportEditorDefinition, has: HasKey): string
   return [
     '    <div class="form-row">',
     `        <label for="node-input-name"><i class="fa fa-tag"></i> <span data-i18n="node-red:common.label.name"></span></label>`,
-    `        <input type="text" id="node-input-name" style="width: 70%;" data-i18n="[placeholder]node-red:common.label.name">`,
+    `        <input type="text" id="node-input-name" style="width: calc(100% - 150px);" data-i18n="[placeholder]node-red:common.label.name">`,
     '    </div>',
     '    <div class="form-row">',
     `        ${label('node-input-connection', 'plug', `${type}.label.connection`)}`,
-    `        <input type="text" id="node-input-connection" style="width: 70%;">`,
+    `        <input type="text" id="node-input-connection" style="width: calc(100% - 150px);">`,
     '    </div>',
-    `    <div class="form-row" id="${type}-approval" style="margin-left: 104px; ${MUTED}"></div>`,
+    `    <div class="form-row" id="${type}-approval" style="margin-left: 144px; ${MUTED}"></div>`,
     '',
     section('bullseye', `${type}.label.audienceSection`),
     ...rows(type, fields, 'audience', 'node-input-', has),
@@ -119,33 +125,30 @@ function connectionTemplate(definition: ConnectionEditorDefinition, has: HasKey)
   const { type, fields, credentials } = definition;
   const credentialRows = credentials.map((credential) => {
     const id = `node-config-input-${credential.name}`;
-    return `    <div class="form-row">\n        ${label(id, credential.icon, `${type}.label.${credential.name}`)}\n        <input type="${credential.secret ? 'password' : 'text'}" id="${id}" style="width: 70%;">\n    </div>`;
+    return `    <div class="form-row">\n        ${label(id, credential.icon, `${type}.label.${credential.name}`)}\n        <input type="${credential.secret ? 'password' : 'text'}" id="${id}" style="width: calc(100% - 150px);">\n    </div>`;
   });
   const signIn = [
     `    <div class="form-row" id="${type}-signin">`,
     '        <label>&nbsp;</label>',
     '        <button type="button" class="red-ui-button audience-export-authenticate"><i class="fa fa-sign-in"></i> <span data-i18n="' + type + '.authenticate"></span></button>',
     '        <button type="button" class="red-ui-button audience-export-test"><i class="fa fa-plug"></i> <span data-i18n="audience-export.editor.test"></span></button>',
-    '        <div class="audience-export-paste" style="margin: 6px 0 0 104px;">',
+    '        <div class="audience-export-paste" style="margin: 6px 0 0 144px;">',
     '            <input type="text" class="audience-export-code" style="width: 45%;" data-i18n="[placeholder]audience-export.editor.codePlaceholder">',
     '            <button type="button" class="red-ui-button"><span data-i18n="audience-export.editor.useCode"></span></button>',
     '        </div>',
-    '        <div class="audience-export-message" style="margin: 6px 0 0 104px;"></div>',
+    '        <div class="audience-export-message" style="margin: 6px 0 0 144px;"></div>',
     '    </div>',
   ];
+  // Hosts first: they decide where the sign-in and every secret go. "Used by" last, and only under adminAuth (browser code).
   return [
     '    <div class="form-row">',
     `        <label for="node-config-input-name"><i class="fa fa-tag"></i> <span data-i18n="node-red:common.label.name"></span></label>`,
-    `        <input type="text" id="node-config-input-name" data-i18n="[placeholder]${type}.placeholder.name">`,
+    `        <input type="text" id="node-config-input-name" style="width: calc(100% - 150px);" data-i18n="[placeholder]${type}.placeholder.name">`,
     '    </div>',
-    '    <div class="form-row">',
-    `        ${label('node-config-input-scope', 'users', `${type}.label.scope`)}`,
-    '        <select id="node-config-input-scope" style="width: 70%;">',
-    `            <option value="administrators" data-i18n="${type}.scope.administrators"></option>`,
-    `            <option value="contributors" data-i18n="${type}.scope.contributors"></option>`,
-    '        </select>',
-    `        <div class="form-tips" id="${type}-scope-tip" style="margin-top: 6px;"></div>`,
-    '    </div>',
+    '',
+    section('globe', `${type}.label.endpoints`),
+    ...rows(type, fields, 'endpoints', 'node-config-input-', has),
+    `    <div class="form-tips" style="margin-bottom: 12px;"><span data-i18n="${type}.tip.baseUrls"></span></div>`,
     '',
     section('key', `${type}.label.credentials`),
     ...credentialRows,
@@ -165,10 +168,14 @@ function connectionTemplate(definition: ConnectionEditorDefinition, has: HasKey)
     `    <div class="form-tips" id="${type}-consent-warning" style="margin-bottom: 12px;">`,
     `        <i class="fa fa-exclamation-triangle"></i> <span data-i18n="${type}.tip.consentRequired"></span>`,
     '    </div>',
-    '',
-    section('globe', `${type}.label.endpoints`),
-    ...rows(type, fields, 'endpoints', 'node-config-input-', has),
-    `    <div class="form-tips"><span data-i18n="${type}.tip.baseUrls"></span></div>`,
+    `    <div class="form-row" id="${type}-scope-row">`,
+    `        ${label('node-config-input-scope', 'users', `${type}.label.scope`)}`,
+    '        <select id="node-config-input-scope" style="width: calc(100% - 150px);">',
+    `            <option value="administrators" data-i18n="${type}.scope.administrators"></option>`,
+    `            <option value="contributors" data-i18n="${type}.scope.contributors"></option>`,
+    '        </select>',
+    `        <div class="form-tips" id="${type}-scope-tip" style="margin-top: 6px;"></div>`,
+    '    </div>',
   ].join('\n');
 }
 
@@ -226,17 +233,23 @@ function registration(platform: PlatformDefinition, definition: EditorDefinition
 </script>`;
 }
 
+/** A dialog's template, its rows inside the package's own class (see DIALOG_STYLE). */
+function template(type: string, rows: string): string {
+  return `<script type="text/html" data-template-name="${type}">\n<div class="audience-export-dialog">\n${rows}\n</div>\n</script>`;
+}
+
 /** The whole editor file: the helper's script, then for each platform its connection and its export node. */
 export function editorHtml(platforms: readonly PlatformDefinition[], options: { readonly resource: string; readonly namespace: string; readonly has: HasKey }): string {
   const parts = [
+    DIALOG_STYLE,
     `<script type="text/javascript" src="${options.resource}"></script>`,
-    `<script type="text/javascript">window.audienceExportEditor.namespace = ${JSON.stringify(options.namespace)};</script>`,
+    `<script type="text/javascript">window.audienceExportEditor.namespace = ${JSON.stringify(options.namespace)}; window.audienceExportEditor.installSidebar();</script>`,
   ];
   for (const platform of platforms) {
     const connection = connectionEditorDefinition(platform);
     const exporter = exportEditorDefinition(platform);
-    parts.push(registration(platform, connection), `<script type="text/html" data-template-name="${connection.type}">\n${connectionTemplate(connection, options.has)}\n</script>`);
-    parts.push(registration(platform, exporter), `<script type="text/html" data-template-name="${exporter.type}">\n${exportTemplate(exporter, options.has)}\n</script>`);
+    parts.push(registration(platform, connection), template(connection.type, connectionTemplate(connection, options.has)));
+    parts.push(registration(platform, exporter), template(exporter.type, exportTemplate(exporter, options.has)));
   }
   return `${parts.join('\n\n')}\n`;
 }

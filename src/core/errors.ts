@@ -44,6 +44,11 @@ export interface ExportErrorOptions {
   readonly tokenGeneration?: number;
   /** Override the default retry decision of the code. */
   readonly retryable?: boolean;
+  /**
+   * The specifics of the sentence a node says for this code in the runtime's language (the
+   * `errors.<code>` string of the catalogues): counts, a field name. Never an address or a secret.
+   */
+  readonly params?: Readonly<Record<string, string | number>>;
 }
 
 export class ExportError extends Error {
@@ -53,6 +58,7 @@ export class ExportError extends Error {
   readonly platformCode?: string;
   readonly retryAfterMs?: number;
   readonly tokenGeneration?: number;
+  readonly params?: Readonly<Record<string, string | number>>;
 
   constructor(code: ErrorCode, message: string, options: ExportErrorOptions = {}) {
     super(message);
@@ -63,6 +69,7 @@ export class ExportError extends Error {
     this.platformCode = options.platformCode;
     this.retryAfterMs = options.retryAfterMs;
     this.tokenGeneration = options.tokenGeneration;
+    this.params = options.params;
   }
 
   /** The `{ code, message }` pair the output messages carry. */

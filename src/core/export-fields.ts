@@ -12,6 +12,9 @@ export const SYNC_MODES: readonly SyncMode[] = ['mirror', 'add', 'remove', 'repl
 /** A mirror or replace run may remove at most half of what this export delivered, unless told otherwise. */
 export const DEFAULT_MAX_REMOVAL_PERCENT = 50;
 
+/** Output 1: a message for every batch, or none (a 500-batch run floods Debug). */
+export const BATCH_MESSAGES = ['each', 'none'] as const;
+
 export function exportFields(defaultMaxProfiles: number): readonly FieldDefinition[] {
   return [
     { name: 'segments', kind: 'names', default: [], icon: 'list', section: 'data', tip: 'text' },
@@ -21,6 +24,8 @@ export function exportFields(defaultMaxProfiles: number): readonly FieldDefiniti
     { name: 'maxProfiles', kind: 'integer', default: defaultMaxProfiles, min: 0, max: Number.MAX_SAFE_INTEGER, icon: 'tachometer', section: 'sync', tip: 'text' },
     { name: 'maxRemovalPercent', kind: 'number', default: DEFAULT_MAX_REMOVAL_PERCENT, min: 0, max: 100, icon: 'shield', section: 'sync', tip: 'text' },
     { name: 'dryRun', kind: 'boolean', default: false, icon: 'eye', section: 'sync' },
+    // Output 1's messages change nothing that is sent: no approval is needed to turn them off.
+    { name: 'batchMessages', kind: 'select', default: 'each', options: BATCH_MESSAGES, icon: 'th-list', section: 'sync', tip: 'options', approval: false },
   ];
 }
 
@@ -33,4 +38,5 @@ export interface ExportSettings {
   readonly maxProfiles: number;
   readonly maxRemovalPercent: number;
   readonly dryRun: boolean;
+  readonly batchMessages: (typeof BATCH_MESSAGES)[number];
 }

@@ -6,7 +6,7 @@ import { assertRemovalAllowed, assertSomeAddressUsable } from './guards';
 import { type IdentifierForm, identifierForm } from './identifiers';
 import { countLeaving, planSync, type SyncPlan } from './plan';
 import { runPool } from './pool';
-import { type RetryPolicy, type RetryResult, withRetry } from './retry';
+import { type RetryHooks, type RetryPolicy, type RetryResult, type RetryWait, withRetry } from './retry';
 import { readSegmentYielding, type SegmentIdentifiers } from './segment-reader';
 import type { JournalOperation } from './state-journal';
 import type { AudienceKey, LoadedState, SyncStateStore } from './sync-state';
@@ -109,11 +109,17 @@ export interface ExportRequest {
   readonly graceMs?: number;
   /** The audience is busy with another run: this one waits. */
   readonly onWaiting?: () => void;
+  /** A call failed and is retried after a wait (a rate limit, an outage): how long, and why. */
+  readonly onRetryWait?: (wait: RetryWait) => void;
   /** Throws when nothing may be sent (consent gate, approval); checked before any request. */
   readonly assertAllowed?: () => void | Promise<void>;
   /** Drop a refused access token so the retry gets a fresh one. */
   readonly onAuthExpired?: (error: ExportError) => void;
   readonly onBatch?: (report: BatchReport) => void;
+  /** The plan is made: this many batches will be sent (before the first one is). */
+  readonly onPlan?: (batches: number) => void;
+  /** The error the summary reports, as raised (with its `params` for a sentence in another language). */
+  readonly onError?: (error: ExportError) => void;
   readonly now?: () => number;
 }
 
@@ -147,10 +153,13 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
   const finish = (status: ExportSummary['status'], error?: ExportError): ExportSummary => {
     const finished = now();
     summary.status = status;
-    if (error) summary.error = error.toJSON();
+    if (error) {
+      summary.error = error.toJSON();
+      request.onError?.(error);
+    }
     summary.finishedAt = new Date(finished).toISOString();
     summary.durationMs = finished - started;
-    return summary;
+    return inReadingOrder(summary);
   };
 
   try {
@@ -165,6 +174,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
       const error = new ExportError(
         'segment_too_large',
         `Segment "${segmentName}" has ${received} profiles, more than maxProfiles (${request.maxProfiles}); nothing was sent`,
+        { params: { profiles: received, max: request.maxProfiles } },
       );
       return finish('skipped', error);
     }
@@ -182,7 +192,7 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
 
     await request.assertAllowed?.();
     throwIfStopped(request.signal);
-    const retryHooks = { onAuthExpired: request.onAuthExpired, signal: request.signal };
+    const retryHooks: RetryHooks = { onAuthExpired: request.onAuthExpired, onWait: request.onRetryWait, signal: request.signal };
     const resolved = await resolveAudience(request, segmentName, retryHooks);
     if (!resolved.ok) return finish('failed', resolved.error);
     const audience = resolved.value;
@@ -246,7 +256,7 @@ function audienceLockKey(key: AudienceKey): string {
  * Find or create the audience. When it is found by name, the look-up runs under a lock on that name,
  * so two runs (or instances) exporting one new segment create one audience, not two.
  */
-async function resolveAudience(request: ExportRequest, segmentName: string, hooks: { onAuthExpired?: (error: ExportError) => void; signal?: AbortSignal }): Promise<RetryResult<AudienceRef>> {
+async function resolveAudience(request: ExportRequest, segmentName: string, hooks: RetryHooks): Promise<RetryResult<AudienceRef>> {
   const { adapter, platform } = request;
   const lookUp = () => withRetry(() => adapter.resolveAudience({ segmentName }), request.retry, hooks);
   if (adapter.knownAudience({ segmentName })) return lookUp();
@@ -336,7 +346,40 @@ export function refusedSummary(base: SummaryBase, error: ExportError, now: numbe
   summary.status = 'failed';
   summary.error = error.toJSON();
   summary.finishedAt = summary.startedAt;
-  return summary;
+  return inReadingOrder(summary);
+}
+
+/**
+ * The summary with its keys in the order a person reads it (Node-RED's Debug shows the first few
+ * collapsed): what happened and the counts first, the audience, then the bookkeeping.
+ */
+function inReadingOrder(summary: ExportSummary): ExportSummary {
+  const { status, error, segment, added, removed, unchanged, profiles, invalid, optedOut, duplicates, rejected, audienceName, audienceId, audience, mode, dryRun, batches, durationMs, startedAt, finishedAt, platform, runId, ...rest } = summary;
+  return {
+    status,
+    ...(error ? { error } : {}),
+    segment,
+    added,
+    removed,
+    unchanged,
+    profiles,
+    invalid,
+    optedOut,
+    duplicates,
+    rejected,
+    audienceName,
+    audienceId,
+    ...(audience ? { audience } : {}),
+    mode,
+    dryRun,
+    batches,
+    durationMs,
+    startedAt,
+    finishedAt,
+    platform,
+    runId,
+    ...rest,
+  };
 }
 
 /** What every summary says of the run, whatever happened. */
@@ -426,10 +469,11 @@ async function execute(request: ExportRequest, audience: AudienceRef, plan: Sync
   const execution: Execution = { cleared: false, confirmedAdds: [], confirmedRemoves: [] };
   const batches = batchPlan(plan, platform.limits.maxBatchSize);
   summary.batches.total = batches.length;
+  request.onPlan?.(batches.length);
   const abort = new AbortController();
   // Either an error after which nothing can succeed, or the node closing, stops new batches.
   const stop = request.signal ? AbortSignal.any([abort.signal, request.signal]) : abort.signal;
-  const hooks = { onAuthExpired: request.onAuthExpired, signal: stop };
+  const hooks: RetryHooks = { onAuthExpired: request.onAuthExpired, onWait: request.onRetryWait, signal: stop };
   const context = { signal: stop };
 
   const fail = (error: ExportError): void => {

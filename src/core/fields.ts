@@ -22,7 +22,7 @@ interface FieldCommon {
    * `target` field receives the picked audience's id.
    */
   readonly picker?: 'query' | 'target';
-  /** False for settings that may change without an administrator's approval (none so far). */
+  /** False for settings that may change without an administrator's approval (what only shapes the node's own outputs). */
   readonly approval?: boolean;
   /** A connection setting that decides where secrets go: changing it in the dialog asks for the secrets again. */
   readonly host?: boolean;
@@ -81,7 +81,11 @@ export function fieldSchema(field: FieldDefinition): z.ZodType<FieldValue> {
     }
     case 'url':
       return z
-        .preprocess((value) => blankAs(field.default)(typeof value === 'string' ? value.trim() : value), z.url({ protocol: /^https?$/, message: `${name} ${URL_MESSAGE}` }))
+        .preprocess(
+          (value) => blankAs(field.default)(typeof value === 'string' ? value.trim() : value),
+          // A base URL: the node appends the paths, so a query or fragment would end up in the middle.
+          z.url({ protocol: /^https?$/, message: `${name} ${URL_MESSAGE}` }).refine((url) => !/[?#]/.test(url), `${name} ${URL_MESSAGE} without query or fragment`),
+        )
         .prefault(field.default) as z.ZodType<FieldValue>;
     case 'integer': {
       const { min, max, also = [] } = field;

@@ -30,6 +30,7 @@ export function assertSomeAddressUsable(counts: ReadCounts, emailField: string, 
   throw new ExportError(
     'no_valid_emails',
     redact(`Email field \`${emailField}\` matched no address in ${count(counts.invalid)} of ${count(counts.profiles)} profiles; ${fields}; nothing was sent`, { maxLength: 600 }),
+    { params: { field: redact(emailField, { maxLength: MAX_NAME_LENGTH }), fields: names.length > 0 ? redact(`${names.join(', ')}${more}`, { maxLength: 400 }) : '—', profiles: counts.profiles } },
   );
 }
 
@@ -57,6 +58,7 @@ export function assertRemovalAllowed(check: RemovalCheck): void {
     throw new ExportError(
       'removal_guard',
       'Replace with no usable identifier would only empty the audience; nothing was sent. If that is what you want, set maxRemovalPercent to 100 for this run',
+      { params: { removing: check.delivered ?? 0, delivered: check.delivered ?? 0, percent: 100, max: maxRemovalPercent } },
     );
   }
   if (!delivered) return;
@@ -66,6 +68,7 @@ export function assertRemovalAllowed(check: RemovalCheck): void {
   throw new ExportError(
     'removal_guard',
     `${mode === 'mirror' ? 'Mirror' : 'Replace'} would ${verb} ${count(removals)} of the ${count(delivered)} identifiers this export last delivered to the audience (${percent(share)}), more than maxRemovalPercent (${maxRemovalPercent}%); nothing was sent. If the segment really shrank, raise maxRemovalPercent for one run (100 turns the guard off)`,
+    { params: { removing: removals, delivered, percent: share >= 10 ? Math.round(share) : Math.round(share * 10) / 10, max: maxRemovalPercent } },
   );
 }
 

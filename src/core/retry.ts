@@ -19,7 +19,14 @@ export type RetryResult<T> =
 export interface RetryHooks {
   /** Called when the platform refused an access token; the next attempt gets a fresh one. */
   readonly onAuthExpired?: (error: ExportError) => void;
+  /** Called as a wait before the next attempt begins: how long, and what caused it (a rate limit, an outage). */
+  readonly onWait?: (wait: RetryWait) => void;
   readonly signal?: AbortSignal;
+}
+
+export interface RetryWait {
+  readonly ms: number;
+  readonly code: ExportError['code'];
 }
 
 /** Exponential backoff with jitter (half fixed, half random) so parallel batches do not retry in step. */
@@ -48,6 +55,7 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, p
         continue;
       }
       const wait = error.retryAfterMs !== undefined ? Math.min(error.retryAfterMs, policy.maxRetryAfterMs) : backoffDelay(policy, attempt);
+      hooks.onWait?.({ ms: wait, code: error.code });
       await sleep(wait, hooks.signal);
       if (hooks.signal?.aborted) return { ok: false, error, attempts: attempt };
     }

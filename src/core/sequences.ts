@@ -79,6 +79,13 @@ export class SequenceAssembler<M extends SequenceMessage> {
   constructor(private readonly options: SequenceOptions<M>) {}
 
   /** Sequences still waiting for parts. */
+  /** Parts received of the sequences still pending. */
+  get parts(): number {
+    let parts = 0;
+    for (const sequence of this.sequences.values()) parts += sequence.chunks.size;
+    return parts;
+  }
+
   get pending(): number {
     return this.sequences.size;
   }
@@ -191,6 +198,7 @@ export class SequenceAssembler<M extends SequenceMessage> {
     const error = new ExportError(
       'sequence_timeout',
       `msg.parts sequence ${quote(id)} received ${received}${of} parts and then nothing for ${seconds} s; it expired and nothing was sent (audienceExportPartsTimeoutMs in settings.js sets the wait)`,
+      { params: { received, seconds } },
     );
     if (first) this.options.onExpired(error, first);
   }

@@ -171,7 +171,14 @@ export function registerAdminApi(RED: NodeRedApi): void {
     if (!platform?.connection.signIn) throw new ExportError('invalid_config', 'This connection does not sign in');
     const release = holdSecrets([signIn.clientSecret]);
     try {
-      const grant = await platform.connection.signIn.exchangeCode(http(), signIn.settings as Settings, { clientId: signIn.clientId, clientSecret: signIn.clientSecret }, code, signIn.redirectUri);
+      const grant = await platform.connection.signIn
+        .exchangeCode(http(), signIn.settings as Settings, { clientId: signIn.clientId, clientSecret: signIn.clientSecret }, code, signIn.redirectUri)
+        .catch((thrown: unknown) => {
+          const error = toExportError(thrown);
+          // invalid_grant here is about the code, not a refresh token: say so.
+          if (error.code !== 'reauth_required') throw error;
+          throw new ExportError('invalid_input', `${platform.label} refused the code: a code works once and only for a few minutes; authenticate again`, { httpStatus: error.httpStatus, platformCode: error.platformCode });
+        });
       if (!grant.refreshToken) throw new ExportError('auth_failed', 'The platform signed in but gave no refresh token (Microsoft: the offline_access scope must be consented)');
       const client = signIn.clientPosted ? { clientId: signIn.clientId, clientSecret: signIn.clientSecret } : {};
       const credentials = { ...stored(signIn.connectionId), ...client, refreshToken: grant.refreshToken };

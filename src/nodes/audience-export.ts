@@ -1,4 +1,5 @@
 import { PLATFORMS } from '../platforms';
+import { registerActivityApi } from './activity';
 import { registerAdminApi } from './admin-api';
 import { registerConnectionNode } from './connection-node';
 import { registerExportNode } from './export-node';
@@ -10,6 +11,7 @@ import type { NodeRedApi } from './red-types';
  */
 export = function register(RED: NodeRedApi): void {
   registerAdminApi(RED);
+  registerActivityApi(RED);
   for (const platform of PLATFORMS) {
     registerConnectionNode(RED, platform);
     registerExportNode(RED, platform);

@@ -74,7 +74,7 @@ export function registerConnectionNode(RED: NodeRedApi, platform: PlatformDefini
       if (!node.base.consent) {
         throw new ExportError('consent_required', 'The connection\'s data privacy and compliance terms are not accepted ("I agree" is not ticked): nothing was sent');
       }
-      if (node.configError) throw new ExportError('invalid_config', `The connection is misconfigured: ${node.configError}`);
+      if (node.configError) throw new ExportError('invalid_config', `The connection is misconfigured: ${node.configError}`, { params: { detail: `connection: ${node.configError}` } });
       await pinned;
     };
 
@@ -88,7 +88,7 @@ export function registerConnectionNode(RED: NodeRedApi, platform: PlatformDefini
     // Opening a session sends nothing (a dry run plans with it offline); the gate above sits in front
     // of every token request and every export instead.
     node.session = () => {
-      if (node.configError || !node.settings) throw new ExportError('invalid_config', `The connection is misconfigured: ${node.configError}`);
+      if (node.configError || !node.settings) throw new ExportError('invalid_config', `The connection is misconfigured: ${node.configError}`, { params: { detail: `connection: ${node.configError}` } });
       if (session) return session;
       const credentials = node.credentials ?? {};
       session = platform.connection.open({

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ExportError, toExportError } from '../core/errors';
-import { DEFAULT_GRACE_MS, type ExportSummary, refusedSummary, runExport } from '../core/export-run';
+import { DEFAULT_GRACE_MS, type ExportRequest, type ExportSummary, refusedSummary, runExport } from '../core/export-run';
 import { settingsSchema } from '../core/fields';
 import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
 import { isBareComplete, partOf, SequenceAssembler } from '../core/sequences';
@@ -10,6 +10,9 @@ import { assertApproved, fingerprintOf } from './approvals';
 import { describeIssues, type ExportBase, exportBaseSchema, SegmentInputSchema } from './config-schemas';
 import type { ConnectionNode } from './connection-node';
 import type { DoneFunction, NodeConfig, NodeMessage, NodeRedApi, RuntimeNode, SendFunction } from './red-types';
+import { ExportActivity } from './activity';
+import { runtimeLocale } from './locale';
+import { nodeErrorOf } from './node-error';
 import { dataDirectory, partsTimeoutMs, retryPolicy } from './runtime-settings';
 import { ExportStatus } from './status';
 
@@ -33,7 +36,9 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
   function ExportNodeConstructor(this: RuntimeNode, nodeConfig: NodeConfig): void {
     RED.nodes.createNode(this, nodeConfig);
     const node = this;
-    const status = new ExportStatus(RED, node);
+    const locale = runtimeLocale(RED);
+    const activity = new ExportActivity(RED, node.id);
+    const status = new ExportStatus(RED, node, (progress) => activity.progress(progress));
     const base = baseSchema.safeParse(nodeConfig);
     const settings = settingsOf.safeParse(nodeConfig);
     const config: Config | undefined = base.success && settings.success ? { base: base.data, settings: settings.data } : undefined;
@@ -50,12 +55,14 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
     });
     // Runs are queued: two exports of one node must not race on the same mirror state.
     let queue: Promise<void> = Promise.resolve();
+    /** Runs started or waiting; more than one means some wait behind the one in progress. */
+    let runs = 0;
 
     node.on('input', (msg, send, done) => {
       if (!config) {
         status.invalidConfig();
         releaseSegment(msg, undefined);
-        done(localised(new ExportError('invalid_config', `The export node is misconfigured: ${configError}`)));
+        done(localised(new ExportError('invalid_config', `The export node is misconfigured: ${configError}`, { params: { detail: configError } })));
         return;
       }
       let payload: unknown = msg.payload;
@@ -65,7 +72,7 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         msg.payload = undefined;
         if (outcome.state === 'failed') return refuse(outcome.first ?? msg, outcome.error, send, done);
         if (outcome.state !== 'complete') {
-          if (outcome.state === 'pending') status.gathering(sequences.pending);
+          if (outcome.state === 'pending') status.receiving(sequences.parts);
           done();
           return;
         }
@@ -77,7 +84,17 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       payload = undefined;
       msg.payload = undefined;
       first.payload = undefined;
-      queue = queue.then(() => exportSegment(config, first, input, send, done));
+      const fromQueue = runs > 0;
+      runs++;
+      status.setQueued(runs - 1);
+      queue = queue.then(async () => {
+        status.setQueued(runs - 1);
+        try {
+          await exportSegment(config, first, input, send, done, fromQueue);
+        } finally {
+          runs--;
+        }
+      });
     });
 
     node.on('close', (_removed, done) => {
@@ -88,14 +105,19 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       function finish(): void {
         clearTimeout(waited);
         status.clear();
+        activity.closed();
         done();
       }
     });
 
-    /** Errors for Catch nodes and the log: the runtime language's sentence for the code, then the details. */
-    function localised(error: ExportError): ExportError {
-      const sentence = RED._(`audience-export.errors.${error.code}`);
-      return new ExportError(error.code, `${sentence} (${error.message})`, { httpStatus: error.httpStatus, platformCode: error.platformCode });
+    /** Errors for Catch nodes and the log: one sentence in the runtime's language, the code beside it. */
+    function localised(error: ExportError): Error {
+      return nodeErrorOf(RED, locale, error);
+    }
+
+    /** Output messages: the input's own properties without the segment's data, `topic` the segment. */
+    function outputOf(msg: NodeMessage, payload: unknown, segment: string | undefined): NodeMessage {
+      return { ...withoutSegmentData(msg), ...(segment ? { topic: segment } : {}), payload };
     }
 
     /** A message that cannot become an export (a broken or expired sequence): a failed summary, red status, Catch. */
@@ -107,13 +129,13 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         error,
       );
       status.finished(summary);
-      const outputBase = withoutSegmentData(msg);
-      send([null, { ...outputBase, payload: summary }]);
+      send([null, outputOf(msg, summary, summary.segment)]);
+      void activity.finished(summary).catch((thrown: unknown) => node.warn(localised(toExportError(thrown)).message));
       releaseSegment(msg, summary);
       done(localised(error));
     }
 
-    async function exportSegment(config: Config, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction): Promise<void> {
+    async function exportSegment(config: Config, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction, fromQueue: boolean): Promise<void> {
       if (closing.signal.aborted) {
         // Queued behind a run when the node closed: it never starts.
         releaseSegment(msg, undefined);
@@ -121,12 +143,14 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         done();
         return;
       }
-      const outputBase = withoutSegmentData(msg);
+      const batchMessages = config.base.batchMessages === 'each';
+      status.started(fromQueue);
+      let raised: ExportError | undefined;
       try {
         const summary = await runFor(config, msg, input, (report) => {
-          send([{ ...outputBase, payload: report }, null]);
-          status.progress(report.batch, report.batches);
-        });
+          if (batchMessages) send([outputOf(msg, report, report.segment), null]);
+          status.batchDone(report.batches);
+        }, (error) => (raised = error));
         releaseSegment(msg, summary);
         if (closing.signal.aborted) {
           // The node is gone from the flow: its outputs lead nowhere; the log says what happened.
@@ -135,24 +159,24 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
           return;
         }
         status.finished(summary);
-        send([null, { ...outputBase, payload: summary }]);
+        send([null, outputOf(msg, summary, summary.segment)]);
+        await activity.finished(summary).catch((thrown: unknown) => node.warn(localised(toExportError(thrown)).message));
         const error = summary.error;
         // A Catch node receives a clone of this msg: it holds the summary, not the segment's emails.
-        done(error ? localised(new ExportError(error.code, error.message)) : undefined);
+        done(error ? localised(raised ?? new ExportError(error.code, error.message)) : undefined);
       } catch (thrown) {
         const error = toExportError(thrown);
         releaseSegment(msg, undefined);
-        status.set({ fill: 'red', shape: 'ring', text: RED._('audience-export.status.failed', { code: error.code }) });
+        status.finished(refusedSummary({ platform: platform.id, runId: RED.util.generateId(), segmentName: undefined, mode: config.base.mode, dryRun: config.base.dryRun }, error));
         done(localised(error));
       }
     }
 
-    async function runFor(config: Config, msg: NodeMessage, input: { payload?: unknown }, onBatch: Parameters<typeof runExport>[0]['onBatch']): Promise<ExportSummary> {
+    async function runFor(config: Config, msg: NodeMessage, input: { payload?: unknown }, onBatch: ExportRequest['onBatch'], onError: ExportRequest['onError']): Promise<ExportSummary> {
       const { base: settingsBase, settings: platformSettings } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
       const state = stateStoreFor(path.join(dataDirectory(RED), 'state'));
-      status.working('preparing');
       return runExport({
         platform,
         adapter: adapterResult.adapter,
@@ -173,13 +197,16 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         retry: retryPolicy(RED),
         signal: closing.signal,
         graceMs: DEFAULT_GRACE_MS,
-        onWaiting: () => status.working('waiting'),
+        onWaiting: () => status.busy(),
+        onPlan: (batches) => status.planned(batches),
+        onRetryWait: (wait) => status.retrying(wait),
         assertAllowed: async () => {
           await adapterResult.connection.assertAllowed();
           await assertApproved(RED, nodeConfig, adapterResult.connection.config);
         },
         onAuthExpired: (error) => adapterResult.session.tokens.invalidate(error.tokenGeneration),
         onBatch,
+        onError,
       });
     }
 

@@ -95,4 +95,6 @@ export interface NodeRedApi {
     normalisePropertyExpression(expression: string): Array<string | number>;
   };
   _(key: string, substitutions?: Record<string, string | number>): string;
+  /** Messages to every editor connected (`RED.comms.subscribe` in the editor); `retain` keeps the last one for editors that connect later. */
+  comms?: { publish(topic: string, data: unknown, retain?: boolean): void };
 }

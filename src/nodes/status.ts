@@ -1,88 +1,156 @@
+import type { ErrorCode } from '../core/errors';
 import type { ExportSummary } from '../core/export-run';
+import type { RetryWait } from '../core/retry';
+import { localNumbers, runtimeLocale } from './locale';
 import type { NodeRedApi, NodeStatus, RuntimeNode } from './red-types';
 
-/** The one place an export node's status is decided: progress (throttled) and the final word. */
+/** What an export node is doing, for its status and the editor's sidebar. */
+export interface LiveProgress {
+  readonly state: 'idle' | 'receiving' | 'preparing' | 'busy' | 'sending' | 'waiting';
+  /** Batches finished (confirmed or failed) of `total`; never goes back within a run. */
+  readonly sent: number;
+  readonly total: number;
+  /** Runs waiting behind the one in progress. */
+  readonly queued: number;
+  /** When waiting: seconds until the next attempt, and why. */
+  readonly waitSeconds?: number;
+  readonly waitCode?: ErrorCode;
+  /** The status text as the node shows it. */
+  readonly text: string;
+}
+
+/** Progress statuses are redrawn at most this often: a 500-batch run would otherwise flood the editor. */
+const REDRAW_MS = 250;
+
+/**
+ * The one place an export node's status is decided. Statuses are words in the runtime's language
+ * (catalogue `audience-export.status`, ≤ 20 characters), numbers written its way. Progress counts
+ * finished batches, so it never goes back; a wait says how long and why; a run queued behind the
+ * one in progress is counted, and when it starts it leaves the last result in view until it has
+ * something of its own to show.
+ */
 export class ExportStatus {
-  private lastProgressAt = 0;
+  private readonly locale: string;
+  private run?: { sent: number; total: number; fromQueue: boolean; drawnOnce: boolean };
+  private queued = 0;
+  private lastDrawAt = 0;
+  private waitUntil = 0;
 
   constructor(
     private readonly RED: NodeRedApi,
     private readonly node: RuntimeNode,
-  ) {}
+    private readonly onChange: (progress: LiveProgress) => void = () => undefined,
+  ) {
+    this.locale = runtimeLocale(RED);
+  }
 
   private t(key: string, values?: Record<string, string | number>): string {
-    return this.RED._(`audience-export.status.${key}`, values);
+    return this.RED._(`audience-export.status.${key}`, localNumbers(this.locale, values));
   }
 
-  set(status: NodeStatus): void {
+  private draw(status: NodeStatus, progress: Omit<LiveProgress, 'text' | 'queued'>): void {
     this.node.status(status);
+    this.lastDrawAt = Date.now();
+    this.onChange({ ...progress, queued: this.queued, text: status.text ?? '' });
   }
 
-  /** While parts arrive (one message each: 200,000 for a CSV file read a line at a time), a few times a second. */
-  gathering(sequences: number): void {
-    const now = Date.now();
-    if (now - this.lastProgressAt < 250) return;
-    this.lastProgressAt = now;
-    this.working('gathering', { sequences });
+  /** Parts of a sequence arrive; shown only while no run is in progress (its progress matters more). */
+  receiving(parts: number): void {
+    if (this.run || Date.now() - this.lastDrawAt < REDRAW_MS) return;
+    this.draw({ fill: 'blue', shape: 'ring', text: this.t('receiving', { parts }) }, { state: 'receiving', sent: 0, total: 0 });
   }
 
-  working(key: 'gathering' | 'preparing' | 'waiting', values?: Record<string, string | number>): void {
-    this.set({ fill: 'blue', shape: 'ring', text: this.t(key, values) });
+  /** How many runs wait behind the one in progress. */
+  setQueued(count: number): void {
+    this.queued = count;
+    if (this.run?.drawnOnce) this.drawProgress(true);
   }
 
-  /** `3/10 batches`, at most a few times a second however many batches finish. */
-  progress(done: number, total: number): void {
-    const now = Date.now();
-    if (done < total && now - this.lastProgressAt < 250) return;
-    this.lastProgressAt = now;
-    this.set({ fill: 'blue', shape: 'ring', text: this.t('progress', { done, total }) });
+  /** A run begins. One that waited in the queue keeps the previous result in view until it sends. */
+  started(fromQueue: boolean): void {
+    this.run = { sent: 0, total: 0, fromQueue, drawnOnce: false };
+    this.waitUntil = 0;
+    if (!fromQueue) this.drawWorking('preparing');
+  }
+
+  /** The audience is busy with another run (this node's or another's): this run waits for it. */
+  busy(): void {
+    this.drawWorking('busy');
+  }
+
+  /** The run's plan is made: `total` batches to send. */
+  planned(total: number): void {
+    if (!this.run) return;
+    this.run.total = total;
+    if (total > 0 && (!this.run.fromQueue || this.run.drawnOnce)) this.drawProgress(true);
+  }
+
+  /** A batch finished; `total` is the run's batch count. */
+  batchDone(total: number): void {
+    if (!this.run) return;
+    this.run.sent++;
+    this.run.total = total;
+    if (Date.now() < this.waitUntil && this.run.sent < total) return; // the wait's words stay until it is over
+    this.drawProgress(this.run.sent === total);
+  }
+
+  /** A call failed and is retried after `wait`: say how long, and whether the platform asked for it. */
+  retrying(wait: RetryWait): void {
+    const seconds = Math.max(1, Math.round(wait.ms / 1000));
+    this.waitUntil = Date.now() + wait.ms;
+    const key = wait.code === 'rate_limited' ? 'rateLimited' : 'retrying';
+    if (this.run) this.run.drawnOnce = true;
+    this.draw({ fill: 'yellow', shape: 'ring', text: this.t(key, { seconds }) }, { state: 'waiting', sent: this.run?.sent ?? 0, total: this.run?.total ?? 0, waitSeconds: seconds, waitCode: wait.code });
   }
 
   invalidConfig(): void {
-    this.set({ fill: 'red', shape: 'ring', text: this.t('invalidConfig') });
+    this.draw({ fill: 'red', shape: 'ring', text: this.t('invalidConfig') }, { state: 'idle', sent: 0, total: 0 });
   }
 
+  /** The final word of a run: what it did, or what stopped it, in words. */
   finished(summary: ExportSummary): void {
-    const counts = { added: summary.added, removed: summary.removed, failed: summary.batches.failed };
-    if (summary.dryRun && summary.status === 'completed') return this.set({ fill: 'blue', shape: 'dot', text: this.t('dryRun', counts) });
+    const run = this.run;
+    this.run = undefined;
+    const progress = { state: 'idle' as const, sent: run?.sent ?? 0, total: summary.batches.total };
+    const counts = { added: summary.added, removed: summary.removed };
+    if (summary.dryRun && summary.status === 'completed') return this.draw({ fill: 'blue', shape: 'dot', text: this.t('dryRun', counts) }, progress);
     switch (summary.status) {
       case 'completed':
-        // Completed, but some profiles had no usable address: worth a look, not a green light.
-        return this.set({ fill: summary.invalid > 0 || summary.rejected > 0 ? 'yellow' : 'green', shape: 'dot', text: this.t('completed', counts) });
+        // Completed, but some profiles had no usable address or were refused: worth a look, not a green light.
+        return this.draw({ fill: summary.invalid > 0 || summary.rejected > 0 ? 'yellow' : 'green', shape: 'dot', text: this.t('completed', counts) }, progress);
       case 'completed-with-errors':
-        return this.set({ fill: 'yellow', shape: 'ring', text: this.t('partial', counts) });
+        return this.draw({ fill: 'yellow', shape: 'ring', text: this.t('partial', { failed: summary.batches.failed, total: summary.batches.total }) }, progress);
       case 'skipped':
-        return this.set({ fill: 'grey', shape: 'ring', text: this.t(summary.error?.code === 'segment_too_large' ? 'tooLarge' : 'skipped') });
+        return this.draw({ fill: 'grey', shape: 'ring', text: summary.error ? this.failure(summary.error.code) : this.t('skipped') }, progress);
       case 'failed':
-        return this.set({ fill: 'red', shape: 'ring', text: this.failure(summary.error?.code ?? 'internal') });
+        return this.draw({ fill: 'red', shape: 'ring', text: this.failure(summary.error?.code ?? 'internal') }, progress);
     }
   }
 
-  /** Failures with a status of their own; the others read `failed: <code>`. */
-  private failure(code: string): string {
-    switch (code) {
-      case 'reauth_required':
-        return this.t('reauthenticate');
-      case 'consent_required':
-        return this.t('consentRequired');
-      case 'approval_required':
-        return this.t('approvalRequired');
-      case 'no_valid_emails':
-        return this.t('noValidEmails');
-      case 'removal_guard':
-        return this.t('removalGuard');
-      case 'sequence_timeout':
-        return this.t('sequenceTimeout');
-      case 'aborted':
-        return this.t('stopped');
-      case 'secrets_required':
-        return this.t('secretsRequired');
-      default:
-        return this.t('failed', { code });
-    }
+  /** A failure in words, for the code (`sign in again`, `no email found`). */
+  failure(code: ErrorCode): string {
+    return this.t(`failure.${code}`);
   }
 
   clear(): void {
-    this.set({});
+    this.node.status({});
+  }
+
+  private drawWorking(key: 'preparing' | 'busy'): void {
+    if (this.run) this.run.drawnOnce = true;
+    this.draw({ fill: 'blue', shape: 'ring', text: this.t(key) }, { state: key, sent: this.run?.sent ?? 0, total: this.run?.total ?? 0 });
+  }
+
+  private drawProgress(force: boolean): void {
+    const run = this.run;
+    if (!run || (!force && Date.now() - this.lastDrawAt < REDRAW_MS)) return;
+    run.drawnOnce = true;
+    const values = { sent: run.sent, total: run.total, queued: this.queued };
+    if (run.total === 0) {
+      // Not planned yet: still preparing, with the queue said.
+      const key = this.queued > 0 ? 'preparingQueued' : 'preparing';
+      return this.draw({ fill: 'blue', shape: 'ring', text: this.t(key, values) }, { state: 'preparing', sent: 0, total: 0 });
+    }
+    this.draw({ fill: 'blue', shape: 'ring', text: this.t(this.queued > 0 ? 'progressQueued' : 'progress', values) }, { state: 'sending', sent: run.sent, total: run.total });
   }
 }

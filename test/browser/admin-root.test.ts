@@ -5,7 +5,7 @@ import { PLATFORMS } from '../../src/platforms';
 import { Editor, launchChromium, type NodeRed, nodeRedVersion, startNodeRed } from './harness';
 
 /**
- * The dialog code (resources/editor.js, built from src/editor/browser.ts) is included by the built
+ * The dialog code (resources/editor.js, built from src/editor/browser/dialogs.ts) is included by the built
  * dist/nodes/audience-export.html with a relative `<script src="resources/…">`: the editor prefixes it
  * with its admin root, so it must load (and the dialogs work) when Node-RED runs the editor under a
  * non-root `httpAdminRoot`.
@@ -38,7 +38,7 @@ describe(`the editor helper under httpAdminRoot (Node-RED ${nodeRedVersion}, Chr
         return { helper: Object.keys(g.audienceExportEditor ?? {}).sort(), missing: types.filter((type) => !g.RED.nodes.getType(type)) };
       }, PLATFORMS.flatMap((platform) => Object.values(nodeTypesOf(platform))));
       assert.deepEqual(loaded, {
-        helper: ['define', 'exportLabel', 'namespace', 'prepareConnection', 'prepareExport', 'saveConnection', 'saveExport', 'validator'],
+        helper: ['define', 'exportLabel', 'installSidebar', 'namespace', 'prepareConnection', 'prepareExport', 'saveConnection', 'saveExport', 'validator'],
         missing: [],
       });
     } finally {

@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { demoFlows } from '../../scripts/demo-flows';
 
 /**
  * Browser tests: a real Node-RED (the runtime under test: NODE_RED_PATH, as in test/nodes/harness.ts)
@@ -145,7 +146,11 @@ export class Editor {
   constructor(readonly page: Page) {}
 
   static async open(browser: Browser, url: string): Promise<Editor> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    return Editor.openPage(await browser.newPage({ viewport: { width: 1400, height: 900 } }), url);
+  }
+
+  /** The editor in a page of your own (another locale, another viewport). */
+  static async openPage(page: Page, url: string): Promise<Editor> {
     page.setDefaultTimeout(10_000);
     await page.goto(url);
     await page.locator('#red-ui-palette .red-ui-palette-node').first().waitFor();
@@ -214,6 +219,18 @@ export class Editor {
     await this.page.mouse.up();
   }
 
+  /** Clicks a dialog's button (`node-dialog-ok`, `node-config-dialog-cancel`…) and waits for the dialog to close. */
+  async close(button: string): Promise<void> {
+    await this.page.locator(`#${button}`).click();
+    await this.page.locator(`#${button}`).waitFor({ state: 'hidden' });
+  }
+
+  /** Deploy, and wait until the editor has nothing left to deploy. */
+  async deploy(): Promise<void> {
+    await this.page.locator('#red-ui-header-button-deploy').click();
+    await this.page.locator('#red-ui-header-button-deploy.disabled').waitFor();
+  }
+
   /** Opens a node's edit dialog with a double click. */
   async edit(id: string): Promise<void> {
     await this.node(id).locator('rect.red-ui-flow-node').dblclick();
@@ -229,4 +246,39 @@ export class Editor {
     }
     await widget.locator('input.red-ui-typedInput-input').fill(value);
   }
+}
+
+/** Deploys `flows` (credentials inside each node, as the admin API takes them) to a running Node-RED. */
+export async function deployFlows(nodeRed: NodeRed, flows: Array<Record<string, unknown>>): Promise<void> {
+  const answer = await fetch(`${nodeRed.url}flows`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flows) });
+  if (answer.status !== 204) throw new Error(`deploying the flows answered ${answer.status}: ${await answer.text()}`);
+}
+
+/** The demo's flows (what `npm start` seeds), their credentials inside the connections, pointed at `sandboxUrl`. */
+export function demoFlowsWithCredentials(sandboxUrl: string): Array<Record<string, unknown>> {
+  const { flows, credentials } = demoFlows(sandboxUrl);
+  return flows.map((node) => (credentials[node.id] ? { ...node, credentials: credentials[node.id] } : node));
+}
+
+/**
+ * Every text a node's status label shows from now on, in order (a MutationObserver in the page, so
+ * a status that lasts a few milliseconds is not missed); `texts()` reads them.
+ */
+export async function watchStatus(page: Page, nodeId: string): Promise<{ texts(): Promise<string[]> }> {
+  // A string, not a function: the test runner's transpiler adds helpers a page does not have.
+  await page.evaluate(`(() => {
+    const id = ${JSON.stringify(nodeId)};
+    const seen = [];
+    window.__statuses = Object.assign({}, window.__statuses, { [id]: seen });
+    const record = () => {
+      const label = document.querySelector('g.red-ui-flow-node-group[id="' + id + '"] .red-ui-flow-node-status-label');
+      const text = label ? label.textContent || '' : '';
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+    };
+    new MutationObserver(record).observe(document.getElementById('red-ui-workspace-chart') || document.body, { subtree: true, childList: true, characterData: true });
+    record();
+  })()`);
+  return {
+    texts: () => page.evaluate((id) => (globalThis as unknown as { __statuses: Record<string, string[]> }).__statuses[id] ?? [], nodeId),
+  };
 }

@@ -15,7 +15,7 @@ import { PLATFORMS } from '../../src/platforms';
  * - Every help source (src/editor/help/<lang>/<role>.md, src/platforms/<p>/help/<lang>.md) exists in
  *   each language with the slots, passages and markdown skeleton of en-US: heading levels,
  *   `: name (type) :` lists, numbered lists, table rows, fenced code, code spans and URLs.
- * - Every key the runtime (src/nodes) and the dialog code (src/editor/browser.ts, the built
+ * - Every key the runtime (src/nodes) and the dialog code (src/editor/browser/dialogs.ts, the built
  *   dist/nodes/audience-export.html) asks for is in the built en-US catalogue; every error code has
  *   its sentence. `node-red:` keys belong to the core and are skipped.
  * - The build (`npm run build`) serves each language: dist/nodes/locales/<lang>/ holds the merged
@@ -383,8 +383,9 @@ describe('i18n', () => {
         for (const ref of refs) if (ref.text.startsWith('audience-export.status.')) statusKeys.add(ref.text);
         problems.push(...check(refs));
       }
+      assert.ok(statusKeys.has('audience-export.status.failure.'), 'found the failure words (status.failure.<code>)');
       // The extractor found what status.ts sets (a guard against it silently finding nothing).
-      for (const key of ['gathering', 'preparing', 'progress', 'completed', 'failed', 'reauthenticate', 'tooLarge']) {
+      for (const key of ['receiving', 'preparing', 'busy', 'progress', 'progressQueued', 'rateLimited', 'retrying', 'completed', 'dryRun', 'partial']) {
         assert.ok(statusKeys.has(`audience-export.status.${key}`), `found audience-export.status.${key} in src/nodes`);
       }
       assert.deepEqual(problems, []);
@@ -406,8 +407,8 @@ describe('i18n', () => {
       assert.deepEqual(check(refs), []);
     });
 
-    it('src/editor/browser.ts: its literal keys, and its per-type keys are among those the build checks', () => {
-      const file = path.join(root, 'src', 'editor', 'browser.ts');
+    it('src/editor/browser/dialogs.ts: its literal keys, and its per-type keys are among those the build checks', () => {
+      const file = path.join(root, 'src', 'editor', 'browser', 'dialogs.ts');
       const source = fs.readFileSync(file, 'utf8');
       const perType = [...source.matchAll(/_\(`\$\{(?:node\.type|type)\}\.([^`]+)`/g)].map((m) => m[1]);
       assert.ok(perType.length >= 5, `found the per-type keys: ${perType.join(', ')}`);
@@ -419,6 +420,41 @@ describe('i18n', () => {
       }
       const literal = references(source.replace(/_\(`\$\{[^`]*`/g, '_(\'\''), relative(file)).filter((ref) => ref.kind !== 'unresolved' || !ref.text.includes('${'));
       assert.deepEqual(check(literal.filter((ref) => ref.text !== '')), []);
+    });
+  });
+
+  describe('the sidebar', () => {
+    it('src/editor/browser/sidebar.ts: every key it asks for is in the en-US catalogue under audience-export', () => {
+      const source = fs.readFileSync(path.join(root, 'src', 'editor', 'browser', 'sidebar.ts'), 'utf8');
+      const catalogue = builtCatalogue(BASE);
+      const literal = [...source.matchAll(/\bt\('([\w.]+)'/g)].map((m) => m[1]);
+      const prefixes = [...source.matchAll(/\bt\(`([\w.]+)\$\{/g)].map((m) => m[1]);
+      const ternaries = [...source.matchAll(/'((?:status|sidebar)\.[\w.]+)'/g)].map((m) => m[1]);
+      assert.ok(literal.length >= 8 && prefixes.length >= 1, `found the sidebar's keys: ${literal.join(', ')}`);
+      const missing = [...literal, ...ternaries].filter((key) => typeof lookup(catalogue, `${SET}.${key}`) !== 'string');
+      const emptyGroups = prefixes.filter((prefix) => !isObject(lookup(catalogue, `${SET}.${prefix.replace(/\.$/, '')}`)));
+      assert.deepEqual({ missing, emptyGroups }, { missing: [], emptyGroups: [] });
+    });
+
+    it('every status reads in at most 20 characters, in every language (numbers as a run would have them)', () => {
+      const sample: Record<string, string> = { parts: '1,234', sent: '499', total: '500', queued: '1', seconds: '60', added: '1,234', removed: '56', failed: '3' };
+      const long: string[] = [];
+      for (const lang of [BASE, ...LANGUAGES]) {
+        const statuses = lookup(builtCatalogue(lang), `${SET}.status`);
+        assert.ok(isObject(statuses));
+        for (const [key, text] of leaves(statuses)) {
+          const shown = String(text).replace(/__(\w+)__/g, (_whole, name: string) => sample[name] ?? '9');
+          if (shown.length > 20) long.push(`${lang} ${key}: "${shown}" (${shown.length})`);
+        }
+      }
+      assert.deepEqual(long, []);
+    });
+
+    it('every error code has its words on the node (status.failure.<code>) in every language', () => {
+      const codes = [...fs.readFileSync(path.join(root, 'src', 'core', 'errors.ts'), 'utf8').matchAll(/^\s*\| '([a-z_]+)'/gm)].map((m) => m[1]);
+      for (const lang of [BASE, ...LANGUAGES]) {
+        assert.deepEqual(codes.filter((code) => typeof lookup(builtCatalogue(lang), `${SET}.status.failure.${code}`) !== 'string'), [], lang);
+      }
     });
   });
 

@@ -49,10 +49,12 @@ export const microsoftAds = definePlatform<ConnectionSettings, MicrosoftAdsAudie
       exchangeCode: (http, settings, client, code, redirectUri) => exchangeMicrosoftCode(http, { ...settings, ...client }, code, redirectUri),
     },
     // Listing customers needs the Customer Management service: the granted scope says enough for a test.
+    // The environment is named only where the host is Microsoft's own for it: a test says where it went.
     identify: async (session, settings) => {
       const token = await session.tokens.get();
       const api = effectiveApiBaseUrl(settings.apiBaseUrl, settings.environment);
-      return `Microsoft Advertising ${settings.environment} at ${new URL(api).host}, tenant ${settings.tenant}${token.scope ? `, scope ${token.scope}` : ''}`;
+      const named = api === MICROSOFT_ADS_DEFAULTS.apiBaseUrl ? 'production ' : api === MICROSOFT_ADS_DEFAULTS.sandboxApiBaseUrl ? 'sandbox ' : '';
+      return `Microsoft Advertising ${named}API at ${new URL(api).host}, tenant ${settings.tenant}${token.scope ? `, scope ${token.scope}` : ''}`;
     },
   },
   audience: {

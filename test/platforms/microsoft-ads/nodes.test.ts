@@ -142,7 +142,7 @@ describe('microsoft-ads-audience in a Node-RED runtime, against the sandbox', fu
     const { run, captured } = await loadFlow(microsoftFlow(sandbox), microsoftCredentials());
     const summary = await run({ payload: profiles(5), segment: 'Reauth' });
     assert.equal(summary.error?.code, 'reauth_required');
-    assert.equal(captured.statuses.at(-1)?.text, 'audience-export.status.reauthenticate');
+    assert.equal(captured.statuses.at(-1)?.text, 'audience-export.status.failure.reauth_required');
   });
 
   it('uses the sandbox scope when the environment is sandbox', async () => {

@@ -85,8 +85,8 @@ describe('snapchat-audience in a Node-RED runtime, against the sandbox', functio
     await captured.errorsArrived();
     assert.equal((captured.errors[0]?.payload as { status?: string } | undefined)?.status, 'failed', 'Catch gets the summary, not the profiles');
     assert.equal(captured.errors[0]?.code, 'consent_required', 'Catch node got the error');
-    // The runtime language's sentence (the helper's RED._ answers the key itself), then the details.
-    assert.match(captured.errors[0]?.message ?? '', /^ExportError: audience-export\.errors\.consent_required \(.*"I agree"/);
+    // The helper has no catalogues (its RED._ answers the key): the engine's sentence, without a class-name prefix.
+    assert.match(captured.errors[0]?.message ?? '', /^(?!ExportError).*"I agree"/);
     assert.equal(captured.statuses.at(-1)?.fill, 'red');
   });
 
@@ -147,7 +147,7 @@ describe('snapchat-audience in a Node-RED runtime, against the sandbox', functio
     const { run, captured } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
     const summary = await run({ payload: profiles(5), segment: 'Reauth' });
     assert.equal(summary.error?.code, 'reauth_required');
-    assert.equal(captured.statuses.at(-1)?.text, 'audience-export.status.reauthenticate');
+    assert.equal(captured.statuses.at(-1)?.text, 'audience-export.status.failure.reauth_required');
     assert.equal(sandbox.recorder.requests.filter((r) => r.path.startsWith('/v1/')).length, 0);
   });
 

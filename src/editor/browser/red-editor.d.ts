@@ -12,12 +12,26 @@ interface RedEditorNode {
   [property: string]: unknown;
 }
 
+interface RedSidebarTab {
+  id: string;
+  label: string;
+  name: string;
+  iconClass: string;
+  content: JQuery;
+  enableOnEdit?: boolean;
+  onchange?: () => void;
+}
+
 interface RedEditor {
   _(key: string, substitutions?: Record<string, string | number>): string;
   notify(message: JQuery | string, type?: string): void;
   settings: { user?: unknown; [key: string]: unknown };
   user: { hasPermission(permission: string): boolean };
-  nodes: { node(id: string): RedEditorNode | null };
+  nodes: { node(id: string): RedEditorNode | null; eachNode(callback: (node: RedEditorNode) => boolean | void): void };
+  sidebar: { addTab(tab: RedSidebarTab): void; containsTab?(id: string): boolean };
+  comms: { subscribe(topic: string, callback: (topic: string, message: unknown) => void): void };
+  events: { on(event: string, callback: () => void): void };
+  view: { reveal(id: string): void };
 }
 
 declare const RED: RedEditor;

@@ -7,8 +7,8 @@
  * those records. Every request is a relative URL, so the editor's bearer token and httpAdminRoot apply.
  * Every text that comes from a platform or an error is shown as text, never as HTML.
  */
-import type { ConnectionEditorDefinition, EditorDefinition, ExportEditorDefinition } from './definition';
-import type { FieldDefinition } from '../core/fields';
+import type { ConnectionEditorDefinition, EditorDefinition, ExportEditorDefinition } from '../definition';
+import type { FieldDefinition } from '../../core/fields';
 
 type Validator = (this: unknown, value: unknown, opt?: unknown) => boolean | string;
 
@@ -22,6 +22,8 @@ interface AudienceExportEditor {
   saveExport(node: RedEditorNode): void;
   prepareConnection(node: RedEditorNode): void;
   saveConnection(node: RedEditorNode): void;
+  /** The "Audience exports" sidebar tab (sidebar.ts), once the namespace is known. */
+  installSidebar(): void;
 }
 
 (function () {
@@ -55,6 +57,7 @@ interface AudienceExportEditor {
     saveExport,
     prepareConnection,
     saveConnection,
+    installSidebar: () => undefined,
   };
   win.audienceExportEditor = editor;
 
@@ -78,6 +81,8 @@ interface AudienceExportEditor {
   }
 
   function isValid(field: FieldDefinition, value: unknown): boolean {
+    // A property the flow leaves out (an older flow, an example) takes its default, as the runtime does.
+    if (value === undefined) return isValid(field, field.default);
     switch (field.kind) {
       case 'text': {
         const written = text(value);
@@ -91,17 +96,19 @@ interface AudienceExportEditor {
         return (field.digits ? /^\d*$/ : /^\S*$/).test(written);
       }
       case 'url':
-        return URL_RE.test(text(value));
+        return text(value) === '' || URL_RE.test(text(value));
+      // A blank number box takes the default too.
       case 'integer':
-        return numberIn(value, field.min, field.max, true) !== undefined || (field.also ?? []).some((n) => text(value) === String(n));
+        return text(value) === '' || numberIn(value, field.min, field.max, true) !== undefined || (field.also ?? []).some((n) => text(value) === String(n));
       case 'number':
-        return numberIn(value, field.min, field.max, false) !== undefined;
+        return text(value) === '' || numberIn(value, field.min, field.max, false) !== undefined;
       case 'select':
         return field.options.includes(String(value));
       case 'boolean':
         return true;
+      // Names as the dialog saves them (an array), or as a hand-written flow may (comma-separated); blanks are dropped.
       case 'names':
-        return Array.isArray(value) && value.every((name) => typeof name === 'string' && name.trim() !== '');
+        return typeof value === 'string' || (Array.isArray(value) && value.every((name) => typeof name === 'string'));
     }
   }
 
@@ -295,6 +302,8 @@ interface AudienceExportEditor {
     };
     scope.on('change', showScope);
     showScope();
+    // Without adminAuth everyone is an administrator: who may use the connection is not a question.
+    $(`#${node.type}-scope-row`).toggle(Boolean(RED.settings.user));
     const consent = $(`${CONFIG}consent`);
     const consentWarning = $(`#${node.type}-consent-warning`);
     const showConsent = (): void => {
@@ -327,7 +336,8 @@ interface AudienceExportEditor {
         if (changed && input.val() === UNCHANGED) input.val('');
         if (!changed && input.val() === '' && stored) input.val(UNCHANGED);
       }
-      hostsTip.toggle(changed);
+      // Only a stored secret has hosts to change from; a new connection's secrets go where they are typed.
+      hostsTip.toggle(changed && secrets.some((secret) => Boolean(node.credentials?.[`has_${secret.name}`])));
     };
     const signedIn = (): void => {
       $(`${CONFIG}refreshToken`).val(UNCHANGED);
