@@ -10,8 +10,11 @@
  * Every run is a fresh process (its peak RSS is its own) against a fresh sandbox process; runs alternate
  * between the variants, so a slow spell of a shared machine does not fall on one. Prints wall time, profiles/s and peak RSS,
  * medians, and the ratios (a)/(c) and (b)/(a); checks the sandbox holds every identifier after each run.
+ * Then the sequence rows (this package only, Snapchat): 2,000,000 profiles as 20 parts, and 10,000,000 as
+ * 100 parts added and then mirrored again with 1% changed (bench/sequence.ts): wall time, profiles/s, the
+ * longest event-loop stall and peak RSS, the audience checked exact after every phase.
  * Options: --platform NAME (all), --profiles N, --runs N (3), --runs-b N (3), --timeout-b S (600),
- * --latency MS (100), --only a,b,c.
+ * --latency MS (100), --only a,b,c (none: sequence rows only), --sequences 2m,10m (none), --runs-10m N (1).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,6 +25,7 @@ import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
 import { median, peakRssMb, prepareUserDir, ROOT, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
+import type { SequenceResult } from './sequence';
 
 interface Platform {
   readonly profiles: number;
@@ -152,6 +156,9 @@ const { values } = parseArgs({
     'timeout-b': { type: 'string', default: '600' },
     latency: { type: 'string', default: '100' },
     only: { type: 'string', default: 'a,b,c' },
+    /** The sequence rows (this package only): 2m, 10m, both (default) or none. */
+    sequences: { type: 'string', default: '2m,10m' },
+    'runs-10m': { type: 'string', default: '1' },
     child: { type: 'string' },
     sandbox: { type: 'string' },
   },
@@ -365,13 +372,70 @@ async function main(): Promise<void> {
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
     return;
   }
-  const names = values.platform ? [values.platform] : Object.keys(PLATFORMS);
+  const names = values.platform ? [values.platform] : values.only === 'none' ? [] : Object.keys(PLATFORMS);
   const rows: Row[] = [];
   for (const name of names) {
     if (!PLATFORMS[name]) throw new Error(`unknown platform ${name}: one of ${Object.keys(PLATFORMS).join(', ')}`);
     rows.push(...(await benchPlatform(name, Number(values.profiles ?? PLATFORMS[name].profiles))));
   }
-  report(rows);
+  if (rows.length > 0) report(rows);
+  const sequences = new Set((values.sequences ?? '').split(','));
+  if (sequences.has('2m')) await benchSequence({ profiles: 2_000_000, parts: 20, mode: 'mirror', rerunChanged: 0, runs: Number(values.runs) });
+  if (sequences.has('10m')) await benchSequence({ profiles: 10_000_000, parts: 100, mode: 'add', rerunChanged: 1, runs: Number(values['runs-10m']) });
+}
+
+interface SequenceRow {
+  readonly profiles: number;
+  readonly parts: number;
+  readonly mode: string;
+  /** Percent of the profiles replaced for a mirror re-run (0: none). */
+  readonly rerunChanged: number;
+  readonly runs: number;
+}
+
+/**
+ * A segment too big for one message, as a msg.parts sequence into this package in Node-RED (bench/sequence.ts),
+ * to Snapchat with the same latency: each run a fresh process and sandbox.
+ */
+async function benchSequence(row: SequenceRow): Promise<void> {
+  const latency = values.latency ?? '100';
+  const title = `snapchat: ${row.profiles.toLocaleString('en-US')} profiles as ${row.parts} parts, ${row.mode}${row.rerunChanged ? `, then a mirror re-run with ${row.rerunChanged}% changed` : ''}`;
+  console.log(`\n${title}; sandbox latency ${latency} ms per call, rate limits on, Node ${process.version}`);
+  const results: SequenceResult[] = [];
+  for (let run = 1; run <= row.runs; run++) {
+    const sandbox = await startSandboxProcess(['--quiet', '--latency', latency]);
+    const args = [...process.execArgv, path.join(__dirname, 'sequence.ts'), '--sandbox', sandbox.url, '--profiles', String(row.profiles), '--parts', String(row.parts), '--mode', row.mode, '--rerun-changed', String(row.rerunChanged)];
+    const result = await runSequenceChild(args).finally(() => sandbox.stop());
+    results.push(result);
+    const phases = result.phases.map(
+      (phase) => `${phase.mode} ${phase.seconds.toFixed(2)} s (${Math.round(row.profiles / phase.seconds).toLocaleString('en-US')} profiles/s, +${phase.added.toLocaleString('en-US')} −${phase.removed.toLocaleString('en-US')}, longest stall ${phase.longestStallMs} ms, sandbox holds ${phase.held.toLocaleString('en-US')})`,
+    );
+    console.log(`  run ${run}: ${phases.join('; ')}; peak RSS ${result.peakRssMb} MB, heap after GC ${result.heapAfterMb} MB`);
+  }
+  console.log('\n| segment | phase | wall time (median) | runs | profiles/s | longest event-loop stall | peak RSS (whole run) |');
+  console.log('|---|---|---|---|---|---|---|');
+  const phaseCount = results[0]?.phases.length ?? 0;
+  for (let index = 0; index < phaseCount; index++) {
+    const times = results.map((result) => result.phases[index].seconds);
+    const seconds = median(times);
+    console.log(
+      `| ${row.profiles.toLocaleString('en-US')} as ${row.parts} parts | ${results[0].phases[index].mode} | ${seconds.toFixed(2)} s | ${times.map((t) => t.toFixed(2)).join(' / ')} | ` +
+        `${Math.round(row.profiles / seconds).toLocaleString('en-US')} | ${median(results.map((result) => result.phases[index].longestStallMs))} ms | ${median(results.map((result) => result.peakRssMb))} MB |`,
+    );
+  }
+}
+
+function runSequenceChild(args: string[]): Promise<SequenceResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 60 * 60_000 }, (error, stdout, stderr) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (!line) {
+        reject(new Error(`the sequence run printed no result${error ? ` (${error.message})` : ''}\n${stderr.slice(-2000)}`));
+        return;
+      }
+      resolve(JSON.parse(line.slice(7)) as SequenceResult);
+    });
+  });
 }
 
 main().then(

@@ -11,32 +11,85 @@ export function assertDigest(value: string): void {
 
 const EMPTY = 0;
 const DELETED = -1;
-/** Rehash once live entries and tombstones fill half the slots: probes stay short. */
+/** Rehash once live entries and tombstones fill half the slots: linear probes stay short. */
 const MAX_LOAD = 0.5;
 
 /**
- * A set of SHA-256 digests (32-byte one-byte strings), sized up front for a segment. A JS `Set` of
- * a million strings spends ~0.6 s growing and rehashing its table and hashing each string; here the
- * table is one Int32Array of indexes into an insertion-ordered array, and the slot is a keyed hash
- * of all 32 bytes (see `slotOf`). About twice as fast to fill for 1M, in at most 16 MB of tables (a
- * `Set`: 20 MB). Iterates in insertion order, like `Set`; it is not meant to be changed while being
- * iterated.
+ * A set of SHA-256 digests (32-byte one-byte strings). The digests live side by side in one buffer,
+ * in insertion order, and the table is one Int32Array of indexes into it: 32 bytes and 8–16 bytes of
+ * table per identifier, where a JS `Set` of strings spends ~90 (a string object each, and its table).
+ * Ten million identifiers fit in 400–500 MB, and a state file's bytes are the buffer as they stand
+ * (`fromBytes`), and saving writes `chunks` of it. Strings are made only when an entry is read
+ * (iteration, `at`). Entries keep their place in the storage (deleted ones leave a hole), so an
+ * index names one entry for the set's life. The slot is a keyed hash of all 32
+ * bytes (see `slotOf`). It is not meant to be changed while being iterated.
  */
 export class DigestSet implements Set<string> {
   private slots: Int32Array;
   private mask: number;
-  /** Insertion order, allocated up front for the expected size; a deleted entry leaves `undefined`. */
-  private items: (string | undefined)[];
-  /** Entries used in `items`, deleted ones included. */
+  /** The digests in insertion order, 32 bytes each; `used` of them, deleted ones included. */
+  private arena: Buffer;
+  /** 1 for a deleted entry of the arena. */
+  private dead: Uint8Array;
   private used = 0;
   private live = 0;
   private tombstones = 0;
+  /** Where a digest given as a string is written to be hashed and compared as bytes. */
+  private readonly scratch = Buffer.allocUnsafe(DIGEST_LENGTH);
 
   constructor(expected = 0) {
     const capacity = capacityFor(expected);
     this.slots = new Int32Array(capacity);
     this.mask = capacity - 1;
-    this.items = new Array<string | undefined>(expected);
+    this.arena = Buffer.allocUnsafe(Math.max(16, expected) * DIGEST_LENGTH);
+    this.dead = new Uint8Array(Math.max(16, expected));
+  }
+
+  /**
+   * A set over digests stored back to back (a state file's body): the buffer is kept as the set's
+   * own storage, not copied. Repeated digests (a crafted file) are kept once.
+   */
+  static fromBytes(bytes: Buffer): DigestSet {
+    const set = DigestSet.over(bytes);
+    set.indexEntries(0, set.used);
+    return set;
+  }
+
+  /** The same, indexing a slice at a time between turns of the event loop (ten million take about a second). */
+  static async fromBytesYielding(bytes: Buffer, entriesPerSlice = 500_000): Promise<DigestSet> {
+    const set = DigestSet.over(bytes);
+    for (let from = 0; from < set.used; from += entriesPerSlice) {
+      set.indexEntries(from, Math.min(set.used, from + entriesPerSlice));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return set;
+  }
+
+  private static over(bytes: Buffer): DigestSet {
+    if (bytes.length % DIGEST_LENGTH !== 0) throw new ExportError('internal', 'Digest bytes are not a whole number of 32-byte digests');
+    const count = bytes.length / DIGEST_LENGTH;
+    const set = new DigestSet(0);
+    set.arena = bytes;
+    set.dead = new Uint8Array(Math.max(16, count));
+    set.slots = new Int32Array(capacityFor(count));
+    set.mask = set.slots.length - 1;
+    set.used = count;
+    return set;
+  }
+
+  /** Put the stored entries `from`–`to` in the table; a repeat of an earlier entry is marked deleted. */
+  private indexEntries(from: number, to: number): void {
+    const { arena } = this;
+    for (let entry = from; entry < to; entry++) {
+      const slot = this.probeAt(arena, entry * DIGEST_LENGTH);
+      if (slot >= 0) {
+        this.dead[entry] = 1; // a repeat: the first copy stands
+        this.tombstones++; // so the next growth leaves it out of the table
+        continue;
+      }
+      this.slots[emptySlot(slot)] = entry + 1;
+      this.live++;
+    }
   }
 
   get size(): number {
@@ -44,26 +97,43 @@ export class DigestSet implements Set<string> {
   }
 
   has(digest: string): boolean {
-    return this.probe(digest) >= 0;
+    return this.indexOf(digest) >= 0;
+  }
+
+  /** The entry holding `digest`, or -1. Entries keep their index until `clear`. */
+  indexOf(digest: string): number {
+    assertDigest(digest);
+    this.scratch.write(digest, 0, 'latin1');
+    const slot = this.probeAt(this.scratch, 0);
+    return slot >= 0 ? this.slots[slot] - 1 : -1;
   }
 
   add(digest: string): this {
-    assertDigest(digest);
-    let slot = this.probe(digest);
-    if (slot >= 0) return this;
-    if (this.live + this.tombstones + 1 > this.slots.length * MAX_LOAD) {
-      this.rehash(capacityFor(this.live + 1));
-      slot = this.probe(digest);
-    }
-    this.slots[emptySlot(slot)] = this.append(digest);
-    this.live++;
+    this.insert(digest);
     return this;
   }
 
+  /** Add `digest`; true when it was not there yet (one probe, where `has` then `add` take two). */
+  insert(digest: string): boolean {
+    assertDigest(digest);
+    this.scratch.write(digest, 0, 'latin1');
+    let slot = this.probeAt(this.scratch, 0);
+    if (slot >= 0) return false;
+    if (this.live + this.tombstones + 1 > this.slots.length * MAX_LOAD) {
+      this.rehash(capacityFor(this.live + 1));
+      slot = this.probeAt(this.scratch, 0);
+    }
+    this.slots[emptySlot(slot)] = this.append(this.scratch);
+    this.live++;
+    return true;
+  }
+
   delete(digest: string): boolean {
-    const slot = this.probe(digest);
+    assertDigest(digest);
+    this.scratch.write(digest, 0, 'latin1');
+    const slot = this.probeAt(this.scratch, 0);
     if (slot < 0) return false;
-    this.items[this.slots[slot] - 1] = undefined;
+    this.dead[this.slots[slot] - 1] = 1;
     this.slots[slot] = DELETED;
     this.live--;
     this.tombstones++;
@@ -73,17 +143,44 @@ export class DigestSet implements Set<string> {
   clear(): void {
     this.slots = new Int32Array(capacityFor(0));
     this.mask = this.slots.length - 1;
-    this.items = [];
+    this.arena = Buffer.allocUnsafe(16 * DIGEST_LENGTH);
+    this.dead = new Uint8Array(16);
     this.used = 0;
     this.live = 0;
     this.tombstones = 0;
   }
 
+  /** Entries ever appended since the last `clear` (deleted ones included): the range of `at`. */
+  get span(): number {
+    return this.used;
+  }
+
+  /** The digest of entry `index` as a string, or undefined when it was deleted. */
+  at(index: number): string | undefined {
+    if (index < 0 || index >= this.used || this.dead[index] === 1) return undefined;
+    const at = index * DIGEST_LENGTH;
+    return this.arena.toString('latin1', at, at + DIGEST_LENGTH);
+  }
+
+  /** The live digests' bytes, in insertion order, as views of the set's storage (valid until it changes). */
+  *chunks(): Generator<Buffer> {
+    const { arena, dead, used } = this;
+    let start = 0;
+    while (start < used) {
+      while (start < used && dead[start] === 1) start++;
+      let end = start;
+      while (end < used && dead[end] === 0) end++;
+      if (end > start) yield arena.subarray(start * DIGEST_LENGTH, end * DIGEST_LENGTH);
+      start = end;
+    }
+  }
+
   *values(): IterableIterator<string> {
-    const { items, used } = this;
+    const { arena, dead, used } = this;
     for (let i = 0; i < used; i++) {
-      const item = items[i];
-      if (item !== undefined) yield item;
+      if (dead[i] === 1) continue;
+      const at = i * DIGEST_LENGTH;
+      yield arena.toString('latin1', at, at + DIGEST_LENGTH);
     }
   }
 
@@ -108,14 +205,14 @@ export class DigestSet implements Set<string> {
    * costs. A diagnostic for tests; it walks the whole table.
    */
   probeDistances(): { mean: number; max: number } {
-    const { slots, items, mask } = this;
+    const { slots, arena, mask } = this;
     let total = 0;
     let max = 0;
     let count = 0;
     for (let slot = 0; slot < slots.length; slot++) {
       const entry = slots[slot];
       if (entry === EMPTY || entry === DELETED) continue;
-      const distance = (slot - (slotOf(items[entry - 1] as string) & mask)) & mask;
+      const distance = (slot - (slotOf(arena, (entry - 1) * DIGEST_LENGTH) & mask)) & mask;
       total += distance;
       max = Math.max(max, distance);
       count++;
@@ -128,35 +225,54 @@ export class DigestSet implements Set<string> {
   }
 
   /**
-   * One walk of the probe sequence: the slot holding `digest` (≥ 0), or, when it is absent, the
-   * empty slot that ends the walk, encoded as a negative number (see `emptySlot`).
+   * One walk of the probe sequence for the 32 bytes at `bytes[offset]`: the slot holding them
+   * (≥ 0), or, when they are absent, the empty slot that ends the walk, encoded as a negative
+   * number (see `emptySlot`).
    */
-  private probe(digest: string): number {
-    const { slots, items, mask } = this;
-    for (let slot = slotOf(digest) & mask; ; slot = (slot + 1) & mask) {
+  private probeAt(bytes: Buffer, offset: number): number {
+    const { slots, arena, mask } = this;
+    for (let slot = slotOf(bytes, offset) & mask; ; slot = (slot + 1) & mask) {
       const entry = slots[slot];
       if (entry === EMPTY) return -slot - 1;
-      if (entry !== DELETED && items[entry - 1] === digest) return slot;
+      if (entry !== DELETED && sameDigest(arena, (entry - 1) * DIGEST_LENGTH, bytes, offset)) return slot;
     }
   }
 
   /** Store at the end of the insertion order; answers the 1-based index the table keeps. */
-  private append(digest: string): number {
-    if (this.used === this.items.length) this.items.length = Math.max(16, this.used * 2);
-    this.items[this.used++] = digest;
-    return this.used;
+  private append(digest: Buffer): number {
+    if ((this.used + 1) * DIGEST_LENGTH > this.arena.length) this.growStorage(Math.max(16, this.used * 2));
+    digest.copy(this.arena, this.used * DIGEST_LENGTH, 0, DIGEST_LENGTH);
+    this.dead[this.used] = 0;
+    return ++this.used;
   }
 
-  /** New table, and the insertion-order array compacted (deleted entries dropped). */
+  private growStorage(entries: number): void {
+    const arena = Buffer.allocUnsafe(entries * DIGEST_LENGTH);
+    this.arena.copy(arena, 0, 0, this.used * DIGEST_LENGTH);
+    this.arena = arena;
+    const dead = new Uint8Array(entries);
+    dead.set(this.dead.subarray(0, this.used));
+    this.dead = dead;
+  }
+
+  /**
+   * A new table for the live entries. The storage is not compacted: an entry keeps its index for the
+   * set's life, so a run can refer to ranges of entries while the set still grows.
+   */
   private rehash(capacity: number): void {
-    const live = [...this.values()];
+    const { arena, dead, used } = this;
     this.slots = new Int32Array(capacity);
     this.mask = capacity - 1;
-    this.items = new Array<string | undefined>(Math.max(live.length, capacity >> 1));
-    this.used = 0;
     this.tombstones = 0;
-    for (const item of live) this.slots[emptySlot(this.probe(item))] = this.append(item);
+    for (let entry = 0; entry < used; entry++) {
+      if (dead[entry] === 0) this.slots[emptySlot(this.probeAt(arena, entry * DIGEST_LENGTH))] = entry + 1;
+    }
   }
+}
+
+function sameDigest(a: Buffer, aAt: number, b: Buffer, bAt: number): boolean {
+  for (let k = 0; k < DIGEST_LENGTH; k++) if (a[aAt + k] !== b[bAt + k]) return false;
+  return true;
 }
 
 /** The empty slot a negative `probe` answer names. */
@@ -186,11 +302,11 @@ const KEYS = (() => {
  * other values. Each step (xor, multiply by an odd key, xorshift) is a bijection of the running
  * value, and the final avalanche is MurmurHash3's.
  */
-function slotOf(digest: string): number {
+function slotOf(bytes: Buffer, offset: number): number {
   let h = KEYS[8];
   for (let word = 0; word < 8; word++) {
-    const at = word * 4;
-    const value = (digest.charCodeAt(at) << 24) | (digest.charCodeAt(at + 1) << 16) | (digest.charCodeAt(at + 2) << 8) | digest.charCodeAt(at + 3);
+    const at = offset + word * 4;
+    const value = (bytes[at] << 24) | (bytes[at + 1] << 16) | (bytes[at + 2] << 8) | bytes[at + 3];
     h = Math.imul(h ^ value, KEYS[word]);
     h ^= h >>> 15;
   }

@@ -1,34 +1,18 @@
 import type { AudienceLease, AudienceLocks } from './audience-lock';
+import { type Batch, type BatchReport, BatchSender, batchReport, type Journal, type RunLabel } from './batch-sender';
 import type { EmailEncoding } from './email';
 import { ExportError, type ErrorCode, toExportError } from './errors';
 import type { PathParser } from './field-path';
 import { assertRemovalAllowed, assertSomeAddressUsable } from './guards';
-import { type IdentifierForm, identifierForm } from './identifiers';
-import { countLeaving, planSync, type SyncPlan } from './plan';
-import { runPool } from './pool';
+import { identifierForm } from './identifiers';
 import { type RetryHooks, type RetryPolicy, type RetryResult, type RetryWait, withRetry } from './retry';
-import { readSegmentYielding, type SegmentIdentifiers } from './segment-reader';
-import type { JournalOperation } from './state-journal';
+import { SegmentIntake } from './segment-intake';
+import type { SegmentMembers } from './segment-members';
+import { DigestSet } from './digest-set';
 import type { AudienceKey, LoadedState, SyncStateStore } from './sync-state';
-import type { AudienceRef, AudienceSnapshot, BatchAction, PlatformAdapter, PlatformLimits, ReplaceStrategy, SyncMode } from './types';
+import type { AudienceRef, AudienceSnapshot, PlatformAdapter, PlatformLimits, ReplaceStrategy, SyncMode } from './types';
 
-/** Output 1 of an export node: one per batch, as each finishes (DESIGN §3). */
-export interface BatchReport {
-  platform: string;
-  runId: string;
-  segment: string;
-  audienceId: string | null;
-  action: BatchAction;
-  batch: number;
-  batches: number;
-  identifiers: number;
-  accepted: number;
-  rejected: number;
-  status: 'ok' | 'partial' | 'failed' | 'dry-run';
-  attempts: number;
-  durationMs: number;
-  error?: { code: ErrorCode; message: string };
-}
+export type { BatchReport } from './batch-sender';
 
 /** Output 2 of an export node: one per segment export (DESIGN §3). */
 export interface ExportSummary {
@@ -80,11 +64,10 @@ export interface ExportRequest {
   /** Segment names this export takes; empty = every segment. Others are skipped, nothing sent. */
   readonly segments: readonly string[];
   /**
-   * The segment's members (msg.payload), in a holder the engine empties once they are read and
-   * hashed: from then on only the identifiers are kept, so a million profile objects can be
-   * collected while the batches are sent.
+   * The segment: an intake the caller fills as its parts arrive (hashed on arrival, see
+   * segment-intake.ts), or one payload in a holder the engine empties once it has taken it.
    */
-  readonly input: { payload?: unknown };
+  readonly input: SegmentIntake | { payload?: unknown };
   readonly mode: SyncMode;
   readonly dryRun: boolean;
   /** Skip the whole segment when it holds more profiles than this; 0 = no guard. */
@@ -116,41 +99,28 @@ export interface ExportRequest {
   /** Drop a refused access token so the retry gets a fresh one. */
   readonly onAuthExpired?: (error: ExportError) => void;
   readonly onBatch?: (report: BatchReport) => void;
-  /** The plan is made: this many batches will be sent (before the first one is). */
-  readonly onPlan?: (batches: number) => void;
+  /** Batches formed so far, and whether that is all of them (the segment is all read). */
+  readonly onPlan?: (batches: number, final: boolean) => void;
   /** The error the summary reports, as raised (with its `params` for a sentence in another language). */
   readonly onError?: (error: ExportError) => void;
   readonly now?: () => number;
 }
 
-/** Errors after which sending more batches cannot succeed: stop and say why. */
-const FATAL: ReadonlySet<ErrorCode> = new Set([
-  'consent_required',
-  'approval_required',
-  'reauth_required',
-  'auth_failed',
-  'auth_expired',
-  'forbidden',
-  'not_found',
-  'terms_not_accepted',
-  'api_version_retired',
-]);
-
-interface PlannedBatch {
-  readonly action: BatchAction;
-  readonly identifiers: readonly string[];
-}
-
 /**
- * One segment export, platform-neutral: read and hash the segment, guard its size, plan against
- * the durable state, send the batches with retries and bounded concurrency, keep only what the
- * platform confirmed, and report. Never throws: every outcome is a summary.
+ * One segment export, platform-neutral: read and hash the segment as it arrives, guard it, compare
+ * with the durable state, and send batches as soon as they are full — adds while the rest is still
+ * arriving, removals only once the whole segment is known and the removal guard passed — with
+ * retries and bounded concurrency; keep only what the platform confirmed, and report. Never
+ * throws: every outcome is a summary.
  */
 export async function runExport(request: ExportRequest): Promise<ExportSummary> {
   const now = request.now ?? Date.now;
   const started = now();
   const summary = emptySummary({ ...request, platform: request.platform.id }, started);
+  const intake = intakeOf(request);
   const finish = (status: ExportSummary['status'], error?: ExportError): ExportSummary => {
+    // Whatever is still arriving is not needed any more: let it go.
+    intake.discard();
     const finished = now();
     summary.status = status;
     if (error) {
@@ -168,26 +138,28 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
     }
     if (request.segments.length > 0 && !request.segments.includes(request.segmentName)) return finish('skipped');
     const segmentName = request.segmentName;
-    const received = profileCount(request.input);
-    if (received !== undefined) summary.profiles = received;
-    if (received !== undefined && request.maxProfiles > 0 && received > request.maxProfiles) {
-      const error = new ExportError(
-        'segment_too_large',
-        `Segment "${segmentName}" has ${received} profiles, more than maxProfiles (${request.maxProfiles}); nothing was sent`,
-        { params: { profiles: received, max: request.maxProfiles } },
-      );
-      return finish('skipped', error);
+    if (intake.knownProfiles !== undefined) {
+      summary.profiles = intake.knownProfiles;
+      const tooLarge = sizeRefusal(request, segmentName, intake.knownProfiles);
+      if (tooLarge) return finish('skipped', tooLarge);
     }
 
-    const segment = await consumeInput(request);
-    Object.assign(summary, { profiles: segment.profiles, invalid: segment.invalid, optedOut: segment.optedOutCount, duplicates: segment.duplicates });
-    assertSomeAddressUsable(segment, request.emailField, segment.fieldNames);
-    // A replace that could only wipe is refused before anything is looked up (the state decides the rest).
-    assertRemovalAllowed({ mode: request.mode, maxRemovalPercent: request.maxRemovalPercent, delivered: undefined, removals: 0, members: segment.members.size });
-
     if (request.dryRun) {
-      const refusal = await dryRun(request, segmentName, summary, segment);
-      return refusal ? finish('failed', refusal) : finish('completed');
+      await intake.whole();
+      const refusal = await dryRun(request, segmentName, summary, intake);
+      if (refusal) return finish(refusal.code === 'segment_too_large' ? 'skipped' : 'failed', refusal);
+      return finish('completed');
+    }
+
+    // A segment with no usable address, or a replace that could only wipe, is refused before
+    // anything is looked up: a run that streams waits for its first usable identifier (at once,
+    // normally), one that does not for the whole segment.
+    const streams = mayStream(request, intake);
+    while (!intake.settled && (!streams || intake.members.size === 0)) await intake.changed();
+    if (intake.error) throw intake.error;
+    if (intake.complete) {
+      const early = refusalOnceRead(request, intake, summary);
+      if (early) return finish(early.code === 'segment_too_large' ? 'skipped' : 'failed', early);
     }
 
     await request.assertAllowed?.();
@@ -206,35 +178,49 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
       await request.state.rememberAudience(request.platform.id, audience.accountKey, segmentName, audience.id);
       const loaded = await request.state.load(stateKey);
       const form = identifierForm(request.encoding);
-      const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: request.platform.replaceStrategy, ...stateKeys(form) });
-      const refusal = guard(request, plan, loaded, segment.members, form, summary);
-      if (refusal) return finish('failed', refusal);
-      // The plan holds every identifier still needed: let the sets' tables go before the sending
-      // allocates its request bodies (for 1M profiles that is tens of MB of peak memory).
-      segment.members.clear();
-      segment.optedOut.clear();
-      summary.unchanged = plan.unchanged;
-
+      const members = intake.members;
+      await members.attach(loaded?.members, request.mode === 'mirror');
       // Each confirmed batch is journalled at once, so a run that dies is not sent again. A journal
       // that cannot be written costs only that: the state saved below still records the truth.
       const journal: Journal = (operation, identifiers) =>
         request.state.record(stateKey, operation, form.toStateKey ? identifiers.map(form.toStateKey) : identifiers, lease).catch(() => undefined);
-      const execution = await execute(request, audience, plan, summary, form, journal);
-      const confirmed = nextState(loaded, plan, execution, form);
+      const sender = new BatchSender({
+        adapter: request.adapter,
+        audience,
+        label: { ...runLabel(summary), audienceId: audience.id },
+        form,
+        concurrency: request.platform.limits.concurrency,
+        retry: request.retry,
+        hooks: { onAuthExpired: request.onAuthExpired, onWait: request.onRetryWait },
+        signal: request.signal,
+        journal,
+        onBatch: request.onBatch,
+      });
+
+      const outcome = await sendSegment(request, intake, streams, members, sender, loaded, summary);
+      Object.assign(summary, {
+        added: sender.tally.added,
+        removed: sender.tally.removed,
+        rejected: sender.tally.rejected,
+        batches: { total: sender.formed, ok: sender.tally.ok, failed: sender.tally.failed },
+      });
+      const confirmed = nextState(loaded, members, sender, outcome.planned);
       if (confirmed && lease.held) await request.state.save(stateKey, confirmed.members, confirmed.size, lease);
 
       if (request.signal?.aborted) return finish('failed', stoppedError(summary));
+      if (outcome.skipped) return finish('skipped', outcome.skipped);
       const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
       if (snapshot.ok && snapshot.value) summary.audience = snapshot.value;
 
-      if (execution.fatal) return finish('failed', execution.fatal);
+      if (outcome.refusal) return finish('failed', outcome.refusal);
+      if (sender.fatal) return finish('failed', sender.fatal);
       const failed = summary.batches.failed > 0 || summary.rejected > 0;
       if (!failed) return finish('completed');
       const allFailed = summary.batches.total > 0 && summary.batches.ok === 0 && summary.added + summary.removed === 0;
       const error = new ExportError(
-        execution.firstError?.code ?? 'rejected',
+        sender.firstError?.code ?? 'rejected',
         `${summary.batches.failed} of ${summary.batches.total} batches failed, ${summary.rejected} identifiers rejected` +
-          (execution.firstError ? `: ${execution.firstError.message}` : ''),
+          (sender.firstError ? `: ${sender.firstError.message}` : ''),
       );
       return finish(allFailed ? 'failed' : 'completed-with-errors', error);
     } finally {
@@ -245,6 +231,233 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
     const error = toExportError(thrown);
     return finish('failed', request.signal?.aborted && error.code === 'aborted' ? stoppedError(summary) : error);
   }
+}
+
+function intakeOf(request: ExportRequest): SegmentIntake {
+  const { input } = request;
+  if (input instanceof SegmentIntake) return input;
+  const intake = SegmentIntake.ofPayload(input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding, parsePath: request.parsePath });
+  // The engine holds the profiles now (until read): the caller's holder lets go of them.
+  input.payload = undefined;
+  return intake;
+}
+
+function runLabel(summary: ExportSummary): RunLabel {
+  return { platform: summary.platform, runId: summary.runId, segment: summary.segment, audienceId: summary.audienceId };
+}
+
+/** `segment_too_large` when the segment holds more profiles than `maxProfiles` allows (0 = no limit). */
+function sizeRefusal(request: ExportRequest, segmentName: string, profiles: number): ExportError | undefined {
+  if (request.maxProfiles <= 0 || profiles <= request.maxProfiles) return undefined;
+  return new ExportError(
+    'segment_too_large',
+    `Segment "${segmentName}" has ${profiles} profiles, more than maxProfiles (${request.maxProfiles}); nothing was sent`,
+    { params: { profiles, max: request.maxProfiles } },
+  );
+}
+
+/** How a run ended its sending: refused by a guard (with what it would have done), skipped, or as planned. */
+interface SendOutcome {
+  readonly refusal?: ExportError;
+  readonly skipped?: ExportError;
+  /** Whether the run meant to change anything (an empty first mirror still records an empty state). */
+  readonly planned: boolean;
+}
+
+/**
+ * When the run `streams`, adds leave while the segment arrives, as soon as a batch is full: in
+ * mirror those the state does not hold, in add mode everyone, in replace once the wipe may go (the
+ * removal guard is already satisfied by those seen, or off). The rest, and every removal, goes once
+ * it is all read and the guards passed.
+ */
+async function sendSegment(request: ExportRequest, intake: SegmentIntake, streams: boolean, members: SegmentMembers, sender: BatchSender, loaded: LoadedState | undefined, summary: ExportSummary): Promise<SendOutcome> {
+  const { mode, platform } = request;
+  const size = platform.limits.maxBatchSize;
+  let wiped = mode !== 'replace';
+  const announce = (final: boolean): void => request.onPlan?.(Math.max(sender.formed, sender.planned), final);
+
+  const sendAdds = async (final: boolean): Promise<void> => {
+    if (!wiped) {
+      if (!final && !replaceMayStart(request, members)) return;
+      if (platform.replaceStrategy === 'clear-then-add') {
+        await sender.clear();
+      } else {
+        const first = members.take(size, final);
+        if (!first) return;
+        announce(final);
+        await sender.sendAlone({ action: 'replace', ...first });
+        // Without the wipe, adding the rest would not make the audience equal to the segment.
+        if (!sender.cleared) sender.halt(sender.firstError ?? new ExportError('aborted', 'The replace call failed; nothing more was sent'));
+      }
+      wiped = true;
+    }
+    for (let batch = members.take(size, final); batch; batch = members.take(size, final)) {
+      await sender.submit({ action: 'add', ...batch });
+      announce(final);
+    }
+  };
+
+  // Only while the segment is still arriving: one already whole is guarded before anything of it goes.
+  while (!intake.settled) {
+    if (streams) await sendAdds(false);
+    if (intake.settled) break;
+    await intake.changed();
+  }
+  if (!intake.complete) {
+    // A broken or expired sequence, or the node closed: what went stays recorded, nothing more goes.
+    await sender.drain();
+    throw intake.error ?? new ExportError('aborted', 'The export stopped before its segment was read: its node was closed');
+  }
+
+  const early = refusalOnceRead(request, intake, summary);
+  if (early?.code === 'segment_too_large') return { skipped: early, planned: false };
+  if (early) throw early;
+
+  const removals = mode === 'mirror' ? members.leavers(loaded ? !loaded.complete : false) : mode === 'remove' ? members.everyone() : [];
+  summary.unchanged = mode === 'mirror' ? members.staying : 0;
+  const refusal = guard(request, members, removals.length, sender);
+  if (refusal) {
+    await sender.drain();
+    summary.planned = { added: members.freshCount, removed: mode === 'replace' ? leaving(members) : removals.length, unchanged: summary.unchanged };
+    return { refusal, planned: false };
+  }
+
+  const emptyReplace = mode === 'replace' && members.size === 0 && platform.replaceStrategy === 'first-batch-replaces' && !sender.cleared;
+  sender.plan(Math.ceil(members.waiting / size) + (emptyReplace ? 1 : 0) + Math.ceil(removals.length / size));
+  announce(true);
+  await sendAdds(true);
+  // An empty replace (the guard is off): the wipe alone.
+  if (emptyReplace) await sender.sendAlone({ action: 'replace', identifiers: [] });
+  for (let start = 0; start < removals.length; start += size) await sender.submit({ action: 'remove', identifiers: removals.slice(start, start + size) });
+  await sender.drain();
+  return { planned: members.size + removals.length > 0 };
+}
+
+/**
+ * The checks a whole segment must pass before anything of it is sent, whatever the state says: some
+ * usable address, a size within `maxProfiles` (a sequence's is known only now), and a replace with
+ * someone to add. Counts go into the summary.
+ */
+function refusalOnceRead(request: ExportRequest, intake: SegmentIntake, summary: ExportSummary): ExportError | undefined {
+  const { members, counts } = intake;
+  members.finish();
+  countsInto(summary, intake);
+  try {
+    assertSomeAddressUsable(counts, request.emailField, counts.fieldNames);
+  } catch (thrown) {
+    return toExportError(thrown);
+  }
+  if (intake.knownProfiles === undefined) {
+    const tooLarge = sizeRefusal(request, summary.segment, counts.profiles);
+    if (tooLarge) return tooLarge;
+  }
+  if (request.mode === 'replace' && members.size === 0) {
+    try {
+      assertRemovalAllowed({ mode: 'replace', maxRemovalPercent: request.maxRemovalPercent, delivered: undefined, removals: 0, members: 0 });
+    } catch (thrown) {
+      return toExportError(thrown);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Whether adds may leave while the segment arrives: not when a consent field is read (an opt-out
+ * later in the segment must be able to hold back an earlier listing), not in remove mode, and not
+ * for a sequence while `maxProfiles` needs its whole size.
+ */
+function mayStream(request: ExportRequest, intake: SegmentIntake): boolean {
+  return request.mode !== 'remove' && !request.consentField && (request.maxProfiles <= 0 || intake.knownProfiles !== undefined);
+}
+
+/** While the segment still arrives, a replace may wipe only once those seen so far already satisfy the removal guard. */
+function replaceMayStart(request: ExportRequest, members: SegmentMembers): boolean {
+  try {
+    assertRemovalAllowed({ mode: 'replace', maxRemovalPercent: request.maxRemovalPercent, delivered: members.delivered, removals: leaving(members), members: members.size });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What a replace would wipe away of what this export delivered. */
+function leaving(members: SegmentMembers): number {
+  return (members.delivered ?? 0) - members.staying;
+}
+
+/**
+ * The removal guard once the segment is all read (DESIGN §3): a refused run sends nothing more and
+ * reports what it would have done. Undefined when the run may go ahead.
+ */
+function guard(request: ExportRequest, members: SegmentMembers, removals: number, sender?: BatchSender): ExportError | undefined {
+  const removing = request.mode === 'replace' ? leaving(members) : removals;
+  try {
+    assertRemovalAllowed({ mode: request.mode, maxRemovalPercent: request.maxRemovalPercent, delivered: members.delivered, removals: removing, members: members.size, sentAlready: sender?.addsFormed ?? 0 });
+    return undefined;
+  } catch (thrown) {
+    return toExportError(thrown);
+  }
+}
+
+function countsInto(summary: ExportSummary, intake: SegmentIntake): void {
+  const { profiles, invalid, optedOutCount, duplicates } = intake.counts;
+  Object.assign(summary, { profiles, invalid, optedOut: optedOutCount, duplicates });
+}
+
+/** The same plan as a real run, from local state only: no request, no audience created, state untouched. Answers the guard's refusal, if any. */
+async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, intake: SegmentIntake): Promise<ExportError | undefined> {
+  const { adapter, platform, mode } = request;
+  const members = intake.members;
+  const early = refusalOnceRead(request, intake, summary);
+  if (early) return early;
+  const known = adapter.knownAudience({ segmentName });
+  const accountKey = known?.accountKey ?? adapter.accountKey();
+  const audienceId = known?.id ?? (await request.state.recallAudience(platform.id, accountKey, segmentName));
+  summary.audienceId = audienceId ?? null;
+  summary.audienceName = known || audienceId ? segmentName : null;
+  const loaded = audienceId ? await request.state.load({ platform: platform.id, accountKey, audienceId }) : undefined;
+  await members.attach(loaded?.members, mode === 'mirror');
+  const removals = mode === 'mirror' ? members.leavers(loaded ? !loaded.complete : false).length : mode === 'remove' ? members.everyone().length : 0;
+  const adds = mode === 'remove' ? 0 : members.waiting;
+  const unchanged = mode === 'mirror' ? members.staying : 0;
+  Object.assign(summary, { added: adds, removed: removals, unchanged });
+  const refusal = guard(request, members, removals);
+  if (refusal) {
+    summary.planned = { added: adds, removed: mode === 'replace' ? leaving(members) : removals, unchanged };
+    return refusal;
+  }
+  const size = platform.limits.maxBatchSize;
+  const batches: Array<{ action: Batch['action']; identifiers: number }> = [];
+  for (let start = 0; start < removals; start += size) batches.push({ action: 'remove', identifiers: Math.min(size, removals - start) });
+  const replaces = mode === 'replace' && platform.replaceStrategy === 'first-batch-replaces';
+  for (let start = 0; start < adds; start += size) batches.push({ action: replaces && start === 0 ? 'replace' : 'add', identifiers: Math.min(size, adds - start) });
+  if (replaces && adds === 0) batches.push({ action: 'replace', identifiers: 0 });
+  summary.batches.total = batches.length;
+  batches.forEach((batch, index) => request.onBatch?.(batchReport(runLabel(summary), batch.action, batch.identifiers, index, batches.length, 'dry-run')));
+  return undefined;
+}
+
+/**
+ * The state after a run: what was there, less confirmed removals, plus confirmed additions. A wipe
+ * (replace) starts from nothing. Undefined when nothing changed and nothing needs recording. When
+ * every identifier of a first run was confirmed, the segment's own set is the state: saved as it
+ * stands, not copied.
+ */
+function nextState(loaded: LoadedState | undefined, members: SegmentMembers, sender: BatchSender, planned: boolean): { members: Iterable<string>; size: number } | undefined {
+  const previous = loaded?.members;
+  const touched = sender.cleared || sender.confirmedAdds.length > 0 || sender.confirmedRemoves.length > 0;
+  // A journal folded in at load is saved even when this run changed nothing, which ends it.
+  if (!touched && !loaded?.journalled && (previous || planned)) return undefined;
+  if (!previous || sender.cleared) {
+    const fresh = members.freshAsState();
+    if (fresh && sender.confirmedAddCount === fresh.size) return { members: fresh, size: fresh.size };
+    const confirmed = new DigestSet(sender.confirmedAddCount);
+    for (const [from, to] of sender.confirmedAdds) for (const key of members.keysBetween(from, to)) confirmed.add(key);
+    return { members: confirmed, size: confirmed.size };
+  }
+  for (const batch of sender.confirmedRemoves) for (const id of batch) previous.delete(members.keyOf(id));
+  for (const [from, to] of sender.confirmedAdds) for (const key of members.keysBetween(from, to)) previous.add(key);
+  return { members: previous, size: previous.size };
 }
 
 /** The lock key of one audience: the same whichever node, connection or instance exports to it. */
@@ -268,20 +481,6 @@ async function resolveAudience(request: ExportRequest, segmentName: string, hook
   }
 }
 
-/**
- * The removal guard on a planned run (DESIGN §3): refused runs send nothing and report what they
- * would have done. Undefined when the run may go ahead.
- */
-function guard(request: ExportRequest, plan: SyncPlan, loaded: LoadedState | undefined, members: ReadonlySet<string>, form: IdentifierForm, summary: ExportSummary): ExportError | undefined {
-  const leaving = request.mode === 'replace' ? countLeaving(loaded?.members, members, form.toStateKey) : plan.removes.length;
-  try {
-    assertRemovalAllowed({ mode: request.mode, maxRemovalPercent: request.maxRemovalPercent, delivered: loaded?.members.size, removals: leaving, members: members.size });
-    return undefined;
-  } catch (thrown) {
-    summary.planned = { added: plan.adds.length, removed: leaving, unchanged: plan.unchanged };
-    return toExportError(thrown);
-  }
-}
 
 /** After the node closed, in-flight batches get the grace time; then the run lets go of its audience (its writes are refused from then on). */
 function letGoAfterGrace(request: ExportRequest, lease: AudienceLease): { dispose(): void } {
@@ -317,25 +516,6 @@ function stoppedError(summary: ExportSummary): ExportError {
   );
 }
 
-function profileCount(input: { payload?: unknown }): number | undefined {
-  return Array.isArray(input.payload) ? input.payload.length : undefined;
-}
-
-/** Read and hash the members, then let go of the profiles (no reference to them survives this call). */
-async function consumeInput(request: ExportRequest): Promise<SegmentIdentifiers> {
-  const segment = await readSegmentYielding(request.input.payload, { emailField: request.emailField, consentField: request.consentField, encoding: request.encoding, parsePath: request.parsePath });
-  request.input.payload = undefined;
-  return segment;
-}
-
-function previousOf(loaded: LoadedState | undefined): Pick<Parameters<typeof planSync>[0], 'previous' | 'previousIncomplete'> {
-  return { previous: loaded?.members, previousIncomplete: loaded ? !loaded.complete : false };
-}
-
-/** Plain addresses are compared with the state (which holds digests) by their digest. */
-function stateKeys(form: IdentifierForm): Pick<Parameters<typeof planSync>[0], 'stateKey' | 'fromStateKey'> {
-  return { stateKey: form.toStateKey, fromStateKey: form.fromStateKey };
-}
 
 /**
  * The summary of an export refused before it could start (a msg.parts sequence that contradicted
@@ -416,154 +596,3 @@ function emptySummary(request: SummaryBase, started: number): ExportSummary {
   };
 }
 
-/** The same plan as a real run, from local state only: no request, no audience created, state untouched. Answers the guard's refusal, if any. */
-async function dryRun(request: ExportRequest, segmentName: string, summary: ExportSummary, segment: SegmentIdentifiers): Promise<ExportError | undefined> {
-  const { adapter, platform } = request;
-  const known = adapter.knownAudience({ segmentName: segmentName });
-  const accountKey = known?.accountKey ?? adapter.accountKey();
-  const audienceId = known?.id ?? (await request.state.recallAudience(platform.id, accountKey, segmentName));
-  summary.audienceId = audienceId ?? null;
-  summary.audienceName = known || audienceId ? segmentName : null;
-  const loaded = audienceId ? await request.state.load({ platform: platform.id, accountKey, audienceId }) : undefined;
-  const form = identifierForm(request.encoding);
-  const plan = planSync({ ...segment, mode: request.mode, ...previousOf(loaded), replaceStrategy: platform.replaceStrategy, ...stateKeys(form) });
-  const batches = batchPlan(plan, platform.limits.maxBatchSize);
-  Object.assign(summary, { added: plan.adds.length, removed: plan.removes.length, unchanged: plan.unchanged });
-  const refusal = guard(request, plan, loaded, segment.members, form, summary);
-  if (refusal) return refusal;
-  summary.batches.total = batches.length;
-  batches.forEach((batch, index) => request.onBatch?.(batchReport(summary, batch, index, batches.length, 'dry-run')));
-  return undefined;
-}
-
-/** A batch's report as it starts: which run, segment and audience, which batch of how many, nothing accepted yet. */
-function batchReport(run: Pick<ExportSummary, 'platform' | 'runId' | 'segment' | 'audienceId'>, batch: PlannedBatch, index: number, total: number, status: BatchReport['status']): BatchReport {
-  const { platform, runId, segment, audienceId } = run;
-  return { platform, runId, segment, audienceId, action: batch.action, batch: index + 1, batches: total, identifiers: batch.identifiers.length, accepted: 0, rejected: 0, status, attempts: 0, durationMs: 0 };
-}
-
-/** Removes first, then adds; a replace-style first batch goes alone so its wipe precedes every add. */
-function batchPlan(plan: SyncPlan, size: number): PlannedBatch[] {
-  const batches: PlannedBatch[] = [];
-  for (let i = 0; i < plan.removes.length; i += size) batches.push({ action: 'remove', identifiers: plan.removes.slice(i, i + size) });
-  for (let i = 0; i < plan.adds.length; i += size) {
-    const action: BatchAction = plan.firstBatchReplaces && i === 0 ? 'replace' : 'add';
-    batches.push({ action, identifiers: plan.adds.slice(i, i + size) });
-  }
-  if (plan.firstBatchReplaces && plan.adds.length === 0) batches.push({ action: 'replace', identifiers: [] });
-  return batches;
-}
-
-type Journal = (operation: JournalOperation, identifiers: readonly string[]) => Promise<void>;
-
-interface Execution {
-  cleared: boolean;
-  readonly confirmedAdds: (readonly string[])[];
-  readonly confirmedRemoves: (readonly string[])[];
-  fatal?: ExportError;
-  firstError?: ExportError;
-}
-
-async function execute(request: ExportRequest, audience: AudienceRef, plan: SyncPlan, summary: ExportSummary, form: IdentifierForm, journal: Journal): Promise<Execution> {
-  const { adapter, platform } = request;
-  const execution: Execution = { cleared: false, confirmedAdds: [], confirmedRemoves: [] };
-  const batches = batchPlan(plan, platform.limits.maxBatchSize);
-  summary.batches.total = batches.length;
-  request.onPlan?.(batches.length);
-  const abort = new AbortController();
-  // Either an error after which nothing can succeed, or the node closing, stops new batches.
-  const stop = request.signal ? AbortSignal.any([abort.signal, request.signal]) : abort.signal;
-  const hooks: RetryHooks = { onAuthExpired: request.onAuthExpired, onWait: request.onRetryWait, signal: stop };
-  const context = { signal: stop };
-
-  const fail = (error: ExportError): void => {
-    execution.firstError ??= error;
-    if (FATAL.has(error.code) && !execution.fatal) {
-      execution.fatal = error;
-      abort.abort();
-    }
-  };
-
-  if (plan.clearFirst && !stop.aborted) {
-    const cleared = await withRetry(() => adapter.clearAudience(audience, context), request.retry, hooks);
-    if (cleared.ok) {
-      execution.cleared = true;
-      await journal('replace', []);
-    } else {
-      // Adding onto an audience that was not wiped would not be a replace: send nothing more.
-      fail(cleared.error);
-      execution.fatal ??= cleared.error;
-      abort.abort();
-    }
-  }
-
-  const sendOne = async (batch: PlannedBatch, index: number): Promise<void> => {
-    const started = Date.now();
-    // The wire form (hex) is made only while each request body streams.
-    const result: RetryResult<{ accepted: number; rejected: number }> = stop.aborted
-      ? { ok: false, error: abortedError(execution.fatal), attempts: 0 }
-      : await withRetry(() => adapter.sendBatch(audience, batch.action, form.toWire(batch.identifiers), context), request.retry, hooks);
-    const report = { ...batchReport({ ...summary, audienceId: audience.id }, batch, index, batches.length, 'failed'), attempts: result.attempts, durationMs: Date.now() - started };
-    if (result.ok) {
-      const { accepted, rejected } = result.value;
-      Object.assign(report, { accepted, rejected, status: rejected === 0 ? 'ok' : accepted > 0 ? 'partial' : 'failed' });
-      (batch.action === 'remove' ? execution.confirmedRemoves : execution.confirmedAdds).push(batch.identifiers);
-      await journal(batch.action, batch.identifiers);
-      if (batch.action === 'replace') execution.cleared = true;
-      if (batch.action === 'remove') summary.removed += accepted;
-      else summary.added += accepted;
-      summary.rejected += rejected;
-    } else {
-      report.error = result.error.toJSON();
-      fail(result.error);
-    }
-    if (report.status === 'failed') summary.batches.failed++;
-    else summary.batches.ok++;
-    request.onBatch?.(report);
-  };
-
-  // Aborted batches still pass through sendOne so each gets its output-1 report.
-  const [first, ...rest] = batches;
-  if (first && plan.firstBatchReplaces && first.action === 'replace') {
-    await sendOne(first, 0);
-    if (!execution.cleared) {
-      // Without the wipe, adding the rest would not make the audience equal to the segment.
-      execution.fatal ??= execution.firstError ?? new ExportError('aborted', 'The replace call failed; nothing more was sent');
-      abort.abort();
-    }
-    await runPool(rest, platform.limits.concurrency, (batch, index) => sendOne(batch, index + 1));
-  } else {
-    await runPool(batches, platform.limits.concurrency, sendOne);
-  }
-  return execution;
-}
-
-function abortedError(cause: ExportError | undefined): ExportError {
-  if (!cause) return new ExportError('aborted', 'Not sent: the export stopped because its node was closed');
-  return new ExportError('aborted', `Not sent: the export stopped after an earlier error (${cause.code})`);
-}
-
-/**
- * The state after a run: what was there, less confirmed removals, plus confirmed additions.
- * A wipe (replace) starts from nothing. Undefined when nothing changed and nothing needs recording.
- * Without earlier state the confirmed batches are the state: they are streamed to disk as they are
- * (batches are disjoint), not copied into a second set of a million identifiers.
- */
-function nextState(loaded: LoadedState | undefined, plan: SyncPlan, execution: Execution, form: IdentifierForm): { members: Iterable<string>; size: number } | undefined {
-  const previous = loaded?.members;
-  const key = form.toStateKey ?? ((identifier: string) => identifier);
-  const touched = execution.cleared || execution.confirmedAdds.length > 0 || execution.confirmedRemoves.length > 0;
-  // A journal folded in at load is saved even when this run changed nothing, which ends it.
-  if (!touched && !loaded?.journalled && (previous || plan.adds.length + plan.removes.length > 0)) return undefined;
-  if (!previous || execution.cleared) {
-    const adds = execution.confirmedAdds;
-    return { members: keysOf(adds, key), size: adds.reduce((sum, batch) => sum + batch.length, 0) };
-  }
-  for (const batch of execution.confirmedRemoves) for (const id of batch) previous.delete(key(id));
-  for (const batch of execution.confirmedAdds) for (const id of batch) previous.add(key(id));
-  return { members: previous, size: previous.size };
-}
-
-function* keysOf(batches: ReadonlyArray<readonly string[]>, key: (identifier: string) => string): Generator<string> {
-  for (const batch of batches) for (const identifier of batch) yield key(identifier);
-}

@@ -44,6 +44,8 @@ export interface RemovalCheck {
   readonly removals: number;
   /** Usable identifiers in the segment. */
   readonly members: number;
+  /** Additions already sent while the segment was read (mirror): they stay, the removals do not go. */
+  readonly sentAlready?: number;
 }
 
 /**
@@ -65,9 +67,11 @@ export function assertRemovalAllowed(check: RemovalCheck): void {
   const share = (removals / delivered) * 100;
   if (share <= maxRemovalPercent) return;
   const verb = mode === 'mirror' ? 'remove' : 'wipe away';
+  const sent = check.sentAlready ?? 0;
+  const outcome = sent > 0 ? `no one was removed (${count(sent)} additions had already gone out while the segment was read)` : 'nothing was sent';
   throw new ExportError(
     'removal_guard',
-    `${mode === 'mirror' ? 'Mirror' : 'Replace'} would ${verb} ${count(removals)} of the ${count(delivered)} identifiers this export last delivered to the audience (${percent(share)}), more than maxRemovalPercent (${maxRemovalPercent}%); nothing was sent. If the segment really shrank, raise maxRemovalPercent for one run (100 turns the guard off)`,
+    `${mode === 'mirror' ? 'Mirror' : 'Replace'} would ${verb} ${count(removals)} of the ${count(delivered)} identifiers this export last delivered to the audience (${percent(share)}), more than maxRemovalPercent (${maxRemovalPercent}%); ${outcome}. If the segment really shrank, raise maxRemovalPercent for one run (100 turns the guard off)`,
     { params: { removing: removals, delivered, percent: share >= 10 ? Math.round(share) : Math.round(share * 10) / 10, max: maxRemovalPercent } },
   );
 }

@@ -58,69 +58,61 @@ export function consentWithdrawn(flag: unknown): boolean {
   return typeof flag === 'string' && NO_CONSENT.has(flag.trim().toLowerCase());
 }
 
-/**
- * Map, normalise, hash and dedupe in one pass. A profile is an object holding the email at
- * `emailField`, or a bare string that is the email. Anything unusable is counted as invalid.
- */
-export function readSegment(payload: unknown, options: ReadOptions): SegmentIdentifiers {
-  const reader = new SegmentReader(payload, options);
-  reader.read(Number.POSITIVE_INFINITY);
-  return reader.result();
+/** Where a reader puts what it finds: the engine's members (segment-members.ts), or a plain pair of sets. */
+export interface IdentifierSink {
+  /** A usable identifier; false when the segment already held it (a duplicate). */
+  admit(identifier: string): boolean;
+  /** An identifier whose consent flag says no. */
+  optOut(identifier: string): void;
 }
 
-/** Profiles read between two turns of the event loop: tens of milliseconds of work. */
-export const PROFILES_PER_SLICE = 20_000;
-
-/**
- * The same, a slice at a time, letting the event loop run between slices: a million profiles take
- * about a second to read and hash, which would otherwise stall every flow and the editor.
- */
-export async function readSegmentYielding(payload: unknown, options: ReadOptions, profilesPerSlice = PROFILES_PER_SLICE): Promise<SegmentIdentifiers> {
-  const reader = new SegmentReader(payload, options);
-  while (!reader.done) {
-    reader.read(profilesPerSlice);
-    if (!reader.done) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return reader.result();
+/** What a reader counted, whatever it was fed. */
+export interface ReadCounts {
+  readonly profiles: number;
+  readonly invalid: number;
+  readonly duplicates: number;
+  readonly optedOutCount: number;
+  /** Top-level field names of the first profiles (names only, never values): for the no_valid_emails message. */
+  readonly fieldNames: readonly string[];
 }
 
-class SegmentReader {
-  private readonly profiles: readonly unknown[];
+/**
+ * Map, normalise and hash profiles into a sink, counting as it goes. A profile is an object holding
+ * the email at `emailField`, or a bare string that is the email. Anything unusable is counted as
+ * invalid. Fed any number of payloads (the parts of a sequence, in any order).
+ */
+export class ProfileReader implements ReadCounts {
   private readonly readEmail: FieldReader;
   private readonly readConsent: FieldReader | undefined;
   private readonly fromRaw: (raw: string) => string | undefined;
-  private readonly members: Set<string>;
-  private readonly optedOut: Set<string>;
-  private next = 0;
-  private invalid = 0;
-  private duplicates = 0;
-  private optedOutCount = 0;
-  private readonly fieldNames = new Set<string>();
+  profiles = 0;
+  invalid = 0;
+  duplicates = 0;
+  optedOutCount = 0;
+  private readonly names = new Set<string>();
   private sampled = 0;
 
-  constructor(payload: unknown, options: ReadOptions) {
-    const profiles = profilesOf(payload);
-    this.profiles = profiles;
+  constructor(
+    options: ReadOptions,
+    private readonly sink: IdentifierSink,
+  ) {
     this.readEmail = fieldReader(options.emailField, options.parsePath);
     this.readConsent = options.consentField ? fieldReader(options.consentField, options.parsePath) : undefined;
-    const form = identifierForm(options.encoding);
-    this.fromRaw = form.fromRaw;
-    this.members = form.newSet(profiles.length);
-    this.optedOut = form.newSet(0);
+    this.fromRaw = identifierForm(options.encoding).fromRaw;
   }
 
-  get done(): boolean {
-    return this.next >= this.profiles.length;
+  get fieldNames(): readonly string[] {
+    return [...this.names];
   }
 
-  read(count: number): void {
-    const { profiles, readEmail, readConsent, fromRaw, members, optedOut } = this;
-    const end = Math.min(profiles.length, this.next + count);
-    for (let i = this.next; i < end; i++) {
+  /** Read `profiles[from]` up to (not including) `profiles[to]`. */
+  read(profiles: readonly unknown[], from: number, to: number): void {
+    const { readEmail, readConsent, fromRaw, sink } = this;
+    for (let i = from; i < to; i++) {
       const profile = profiles[i];
       if (this.sampled < FIELD_NAME_SAMPLE && isPlainRecord(profile)) {
         this.sampled++;
-        for (const name of Object.keys(profile)) this.fieldNames.add(name);
+        for (const name of Object.keys(profile)) this.names.add(name);
       }
       const raw = typeof profile === 'string' ? profile : readEmail(profile);
       const identifier = typeof raw === 'string' ? fromRaw(raw) : undefined;
@@ -130,20 +122,64 @@ class SegmentReader {
       }
       if (readConsent && typeof profile !== 'string' && consentWithdrawn(readConsent(profile))) {
         this.optedOutCount++;
-        optedOut.add(identifier);
+        sink.optOut(identifier);
         continue;
       }
-      const size = members.size;
-      if (members.add(identifier).size === size) this.duplicates++;
+      if (!sink.admit(identifier)) this.duplicates++;
     }
-    this.next = end;
+    this.profiles += to - from;
+  }
+}
+
+/** Read a whole payload at once (tests, small inputs): the members and counts. */
+export function readSegment(payload: unknown, options: ReadOptions): SegmentIdentifiers {
+  const profiles = profilesOf(payload);
+  const sets = new SetPair(options.encoding, profiles.length);
+  const reader = new ProfileReader(options, sets);
+  reader.read(profiles, 0, profiles.length);
+  return sets.result(reader);
+}
+
+/** Profiles read between two turns of the event loop: tens of milliseconds of work. */
+export const PROFILES_PER_SLICE = 20_000;
+
+/** The same, a slice at a time, letting the event loop run between slices. */
+export async function readSegmentYielding(payload: unknown, options: ReadOptions, profilesPerSlice = PROFILES_PER_SLICE): Promise<SegmentIdentifiers> {
+  const profiles = profilesOf(payload);
+  const sets = new SetPair(options.encoding, profiles.length);
+  const reader = new ProfileReader(options, sets);
+  for (let from = 0; from < profiles.length; from += profilesPerSlice) {
+    reader.read(profiles, from, Math.min(profiles.length, from + profilesPerSlice));
+    if (from + profilesPerSlice < profiles.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return sets.result(reader);
+}
+
+/** Members and opted-out identifiers as two sets. */
+class SetPair implements IdentifierSink {
+  private readonly members: Set<string>;
+  private readonly optedOut: Set<string>;
+
+  constructor(encoding: EmailEncoding, expected: number) {
+    const form = identifierForm(encoding);
+    this.members = form.newSet(expected);
+    this.optedOut = form.newSet(0);
   }
 
-  result(): SegmentIdentifiers {
+  admit(identifier: string): boolean {
+    const size = this.members.size;
+    return this.members.add(identifier).size !== size;
+  }
+
+  optOut(identifier: string): void {
+    this.optedOut.add(identifier);
+  }
+
+  result(counts: ReadCounts): SegmentIdentifiers {
     const { members, optedOut } = this;
     // A profile that opted out anywhere in the segment is not exported, even if listed twice.
     for (const identifier of optedOut) members.delete(identifier);
-    return { members, optedOut, profiles: this.profiles.length, invalid: this.invalid, duplicates: this.duplicates, optedOutCount: this.optedOutCount, fieldNames: [...this.fieldNames] };
+    return { members, optedOut, profiles: counts.profiles, invalid: counts.invalid, duplicates: counts.duplicates, optedOutCount: counts.optedOutCount, fieldNames: counts.fieldNames };
   }
 }
 

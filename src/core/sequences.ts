@@ -6,8 +6,9 @@ import { ExportError } from './errors';
  * carries it (File-in learns the count only at the end of the file, and the CSV node turns the unknown
  * count into NaN); `msg.complete` ends a sequence, and the CSV node closes a file that ends with a
  * newline with a bare `{ complete: true }` that carries no `parts` at all. Parts may arrive in any
- * order. A sequence that contradicts itself fails at once, one that stops arriving expires; either
- * way its data is let go and nothing of it is sent.
+ * order. A sequence that contradicts itself fails at once, one that stops arriving expires: its run
+ * sends nothing more (and no removal at all). The tracker holds no payload: each part's payload goes
+ * on at once, to be hashed on arrival (segment-intake.ts).
  */
 export interface PartInfo {
   readonly id: string;
@@ -45,77 +46,77 @@ export function isBareComplete(msg: SequenceMessage): boolean {
 }
 
 export type AddOutcome<M> =
-  /** Waiting for more parts. */
-  | { readonly state: 'pending' }
-  /** Every part is in: the payloads in index order (arrays flattened) and the first message. */
-  | { readonly state: 'complete'; readonly payload: unknown[]; readonly first: M }
-  /** The sequence contradicts itself (or the message cannot be placed): report it; nothing is sent. */
-  | { readonly state: 'failed'; readonly error: ExportError; readonly first: M | undefined }
+  /** A part placed: its payload (to be read now), whether it opened the sequence, whether the sequence is now complete, and the lowest-index part's message so far. */
+  | { readonly state: 'part'; readonly id: string; readonly opened: boolean; readonly complete: boolean; readonly payload: unknown; readonly first: M }
+  /** The sequences `ids` contradict themselves (or the message cannot be placed): report it; nothing more is sent. */
+  | { readonly state: 'failed'; readonly error: ExportError; readonly ids: readonly string[]; readonly first: M | undefined }
   /** A straggler of a sequence that already failed: it was reported then. */
   | { readonly state: 'dropped' };
 
 export interface SequenceOptions<M> {
   /** A sequence with no new part for this long expires. */
   readonly timeoutMs: number;
-  /** Called when a sequence expires (with its first message, whose payload the caller may drop). */
-  readonly onExpired: (error: ExportError, first: M) => void;
+  /** Called when a sequence expires (with its id and first message). */
+  readonly onExpired: (error: ExportError, id: string, first: M) => void;
 }
 
 interface Sequence<M> {
-  readonly chunks: Map<number, unknown>;
+  /** Indexes received. */
+  readonly indexes: Set<number>;
   count?: number;
   /** Highest index seen: the count when `msg.complete` ends a sequence whose count nobody stated. */
   maxIndex: number;
-  first?: M;
+  /** The part with the lowest index so far: its message's properties go on the outputs (Split and CSV copy the message to every part). */
+  first: M;
   firstIndex: number;
   timer?: NodeJS.Timeout;
 }
 
-export class SequenceAssembler<M extends SequenceMessage> {
+export class SequenceTracker<M extends SequenceMessage> {
   private readonly sequences = new Map<string, Sequence<M>>();
   /** Ids of sequences that failed, kept until their stragglers would have expired too. */
   private readonly failed = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: SequenceOptions<M>) {}
 
-  /** Sequences still waiting for parts. */
   /** Parts received of the sequences still pending. */
   get parts(): number {
     let parts = 0;
-    for (const sequence of this.sequences.values()) parts += sequence.chunks.size;
+    for (const sequence of this.sequences.values()) parts += sequence.indexes.size;
     return parts;
   }
 
+  /** Sequences still waiting for parts. */
   get pending(): number {
     return this.sequences.size;
   }
 
   /** Place one message: a part, or a bare `msg.complete` (which ends the one sequence pending, if exactly one is). */
   add(msg: M): AddOutcome<M> {
-    if (isBareComplete(msg) && partOf(msg) === undefined) return this.completeBare();
+    if (isBareComplete(msg) && partOf(msg) === undefined) return this.completeBare(msg);
     const part = partOf(msg);
-    if (part === undefined) throw new Error('SequenceAssembler.add: not a part'); // the caller checks first
-    if (part instanceof ExportError) return { state: 'failed', error: part, first: msg };
+    if (part === undefined) throw new Error('SequenceTracker.add: not a part'); // the caller checks first
+    if (part instanceof ExportError) return { state: 'failed', error: part, ids: [], first: msg };
     if (this.failed.has(part.id)) return { state: 'dropped' };
 
     let sequence = this.sequences.get(part.id);
+    const opened = !sequence;
     if (!sequence) {
-      sequence = { chunks: new Map(), maxIndex: -1, firstIndex: Number.POSITIVE_INFINITY };
+      sequence = { indexes: new Set(), maxIndex: -1, first: msg, firstIndex: part.index };
       this.sequences.set(part.id, sequence);
     }
     const contradiction = this.contradiction(sequence, part);
-    if (contradiction) return this.fail(part.id, contradiction);
+    if (contradiction) return this.fail([part.id], contradiction);
 
     if (part.count !== undefined) sequence.count = part.count;
-    sequence.chunks.set(part.index, msg.payload);
+    sequence.indexes.add(part.index);
     sequence.maxIndex = Math.max(sequence.maxIndex, part.index);
-    // The lowest index's message names the segment (any part would: Split and CSV copy the message).
     if (part.index < sequence.firstIndex) {
       sequence.first = msg;
       sequence.firstIndex = part.index;
     }
     if (msg.complete !== undefined && msg.complete !== false) this.markCompleted(sequence);
-    return this.settle(part.id, sequence);
+    return { state: 'part', id: part.id, opened, complete: this.settle(part.id, sequence), payload: msg.payload, first: sequence.first };
   }
 
   /** Drop every pending sequence and timer (the node closes). */
@@ -138,7 +139,7 @@ export class SequenceAssembler<M extends SequenceMessage> {
     if (count !== undefined && sequence.maxIndex >= count) {
       return new ExportError('invalid_input', `${where} has a part with index ${sequence.maxIndex} but a count of ${count}; the sequence was not exported`);
     }
-    if (sequence.chunks.has(part.index)) {
+    if (sequence.indexes.has(part.index)) {
       return new ExportError('invalid_input', `${where} sent part ${part.index} twice; the sequence was not exported`);
     }
     return undefined;
@@ -149,65 +150,57 @@ export class SequenceAssembler<M extends SequenceMessage> {
     sequence.count ??= sequence.maxIndex + 1;
   }
 
-  private completeBare(): AddOutcome<M> {
+  private completeBare(msg: M): AddOutcome<M> {
     if (this.sequences.size === 1) {
       const [id, sequence] = [...this.sequences][0];
       this.markCompleted(sequence);
-      return this.settle(id, sequence);
+      return { state: 'part', id, opened: false, complete: this.settle(id, sequence), payload: undefined, first: sequence.first };
     }
     if (this.sequences.size === 0) {
-      return { state: 'failed', error: new ExportError('invalid_input', 'msg.complete arrived without msg.parts while no sequence was pending (an empty file?); nothing was sent'), first: undefined };
+      return { state: 'failed', error: new ExportError('invalid_input', 'msg.complete arrived without msg.parts while no sequence was pending (an empty file?); nothing was sent'), ids: [], first: msg };
     }
     // Which one it ends cannot be told: none of them may be exported as if it were complete.
     const ids = [...this.sequences.keys()];
-    const firsts = ids.map((id) => this.drop(id));
-    const first = firsts.find((msg) => msg !== undefined);
     const error = new ExportError(
       'invalid_input',
       `msg.complete arrived without msg.parts while ${ids.length} sequences were pending, so which one it ends is unknown; none of them was exported (send one sequence at a time, or keep msg.parts on the closing message)`,
     );
-    return { state: 'failed', error, first };
+    return this.fail(ids, error);
   }
 
   /** Complete when every index below the count is in; otherwise wait (and restart the expiry clock). */
-  private settle(id: string, sequence: Sequence<M>): AddOutcome<M> {
+  private settle(id: string, sequence: Sequence<M>): boolean {
     clearTimeout(sequence.timer);
-    const { count } = sequence;
-    if (count !== undefined && sequence.chunks.size === count) {
+    if (sequence.count !== undefined && sequence.indexes.size === sequence.count) {
       this.sequences.delete(id);
-      const payload: unknown[] = [];
-      for (let index = 0; index < count; index++) {
-        const chunk = sequence.chunks.get(index);
-        if (Array.isArray(chunk)) for (const item of chunk) payload.push(item);
-        else if (chunk !== undefined) payload.push(chunk);
-      }
-      return { state: 'complete', payload, first: sequence.first as M };
+      return true;
     }
     sequence.timer = setTimeout(() => this.expire(id), this.options.timeoutMs);
     sequence.timer.unref();
-    return { state: 'pending' };
+    return false;
   }
 
   private expire(id: string): void {
     const sequence = this.sequences.get(id);
     if (!sequence) return;
-    const received = sequence.chunks.size;
+    const received = sequence.indexes.size;
     const of = sequence.count !== undefined ? ` of ${sequence.count}` : '';
-    const first = this.drop(id);
+    this.drop(id);
     const seconds = Math.round(this.options.timeoutMs / 1000);
     const error = new ExportError(
       'sequence_timeout',
-      `msg.parts sequence ${quote(id)} received ${received}${of} parts and then nothing for ${seconds} s; it expired and nothing was sent (audienceExportPartsTimeoutMs in settings.js sets the wait)`,
+      `msg.parts sequence ${quote(id)} received ${received}${of} parts and then nothing for ${seconds} s; it expired and nothing more was sent (audienceExportPartsTimeoutMs in settings.js sets the wait)`,
       { params: { received, seconds } },
     );
-    if (first) this.options.onExpired(error, first);
+    this.options.onExpired(error, id, sequence.first);
   }
 
-  private fail(id: string, error: ExportError): AddOutcome<M> {
-    return { state: 'failed', error, first: this.drop(id) };
+  private fail(ids: readonly string[], error: ExportError): AddOutcome<M> {
+    const firsts = ids.map((id) => this.drop(id));
+    return { state: 'failed', error, ids, first: firsts.find((msg) => msg !== undefined) };
   }
 
-  /** Forget a sequence (its data goes with it) and ignore its stragglers for a while. */
+  /** Forget a sequence and ignore its stragglers for a while. */
   private drop(id: string): M | undefined {
     const sequence = this.sequences.get(id);
     clearTimeout(sequence?.timer);

@@ -107,9 +107,8 @@ export class FileSyncStateStore implements SyncStateStore {
     if (data.length < 8 || !data.subarray(0, 4).equals(MAGIC)) throw new ExportError('state_io', 'The mirror state file is damaged');
     const count = data.readUInt32LE(4);
     if (data.length !== 8 + count * HASH_BYTES) throw new ExportError('state_io', 'The mirror state file is damaged');
-    const members = new DigestSet(count);
-    for (let offset = 8; offset < data.length; offset += HASH_BYTES) members.add(data.toString('latin1', offset, offset + HASH_BYTES));
-    return members;
+    // The file's digests become the set's storage as they stand: no string per identifier.
+    return DigestSet.fromBytesYielding(data.subarray(8));
   }
 
   async save(key: AudienceKey, members: Iterable<string>, size: number, lease?: AudienceLease): Promise<void> {
@@ -212,6 +211,28 @@ function* stateChunks(members: Iterable<string>, size: number): Generator<Buffer
   MAGIC.copy(header, 0);
   header.writeUInt32LE(size, 4);
   yield header;
+  if (members instanceof DigestSet) {
+    // Its storage is already the file's body: written as it stands, the runs between deleted
+    // entries gathered into writes of at least a chunk (a mirror that removed 100,000 leaves as many holes).
+    if (members.size !== size) throw new ExportError('internal', 'The mirror state holds another count than announced');
+    const gathered = Buffer.allocUnsafe(CHUNK_IDENTIFIERS * HASH_BYTES);
+    let filled = 0;
+    for (const run of members.chunks()) {
+      if (run.length >= gathered.length) {
+        if (filled > 0) yield gathered.subarray(0, filled);
+        filled = 0;
+        yield run;
+        continue;
+      }
+      if (filled + run.length > gathered.length) {
+        yield gathered.subarray(0, filled);
+        filled = 0;
+      }
+      filled += run.copy(gathered, filled);
+    }
+    if (filled > 0) yield gathered.subarray(0, filled);
+    return;
+  }
   const buffer = Buffer.allocUnsafe(Math.min(size, CHUNK_IDENTIFIERS) * HASH_BYTES);
   let count = 0;
   let offset = 0;

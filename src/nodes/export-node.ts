@@ -3,7 +3,9 @@ import { ExportError, toExportError } from '../core/errors';
 import { DEFAULT_GRACE_MS, type ExportRequest, type ExportSummary, refusedSummary, runExport } from '../core/export-run';
 import { settingsSchema } from '../core/fields';
 import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
-import { isBareComplete, partOf, SequenceAssembler } from '../core/sequences';
+import { SegmentIntake } from '../core/segment-intake';
+import type { ReadOptions } from '../core/segment-reader';
+import { isBareComplete, partOf, SequenceTracker } from '../core/sequences';
 import { stateStoreFor } from '../core/sync-state';
 import type { PlatformAdapter } from '../core/types';
 import { assertApproved, fingerprintOf } from './approvals';
@@ -49,9 +51,17 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
 
     /** Aborted when the node closes: queued runs do not start, the running one sends no new batch. */
     const closing = new AbortController();
-    const sequences = new SequenceAssembler<NodeMessage>({
+    /** The segments of sequences still arriving, by `parts.id`: each part is hashed into its intake on arrival. */
+    const intakes = new Map<string, ArrivingSegment>();
+    const sequences = new SequenceTracker<NodeMessage>({
       timeoutMs: partsTimeoutMs(RED),
-      onExpired: (error, first) => refuse(first, error, (msg) => node.send(msg), (err) => err && node.error(err, first)),
+      onExpired: (error, id, first) => {
+        const sequence = intakes.get(id);
+        intakes.delete(id);
+        // Its run reports the failure; a sequence whose run is gone was reported then.
+        if (sequence) sequence.intake.fail(error);
+        else refuse(first, error, (msg) => node.send(msg), (err) => err && node.error(err, first));
+      },
     });
     // Runs are queued: two exports of one node must not race on the same mirror state.
     let queue: Promise<void> = Promise.resolve();
@@ -65,41 +75,76 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         done(localised(new ExportError('invalid_config', `The export node is misconfigured: ${configError}`, { params: { detail: configError } })));
         return;
       }
-      let payload: unknown = msg.payload;
-      let first = msg;
-      if (partOf(msg) !== undefined || isBareComplete(msg)) {
+      const part = partOf(msg);
+      if (part !== undefined || isBareComplete(msg)) {
+        const expectedProfiles = expectedSize(part, msg.payload);
         const outcome = sequences.add(msg);
         msg.payload = undefined;
-        if (outcome.state === 'failed') return refuse(outcome.first ?? msg, outcome.error, send, done);
-        if (outcome.state !== 'complete') {
-          if (outcome.state === 'pending') status.receiving(sequences.parts);
-          done();
-          return;
+        if (outcome.state === 'dropped') return done();
+        if (outcome.state === 'failed') {
+          const running = outcome.ids.map((id) => intakes.get(id)).filter((sequence) => sequence !== undefined);
+          for (const id of outcome.ids) intakes.delete(id);
+          // Sequences with a run: each run reports (and sends nothing more); otherwise this message is refused.
+          if (running.length === 0) return refuse(outcome.first ?? msg, outcome.error, send, done);
+          for (const sequence of running) sequence.intake.fail(outcome.error);
+          return done();
         }
-        payload = outcome.payload;
-        first = outcome.first;
+        let sequence = intakes.get(outcome.id);
+        if (outcome.opened) {
+          sequence = { intake: new SegmentIntake(readOptions(config), { expectedProfiles }), first: outcome.first };
+          intakes.set(outcome.id, sequence);
+          enqueue(config, sequence, send, done);
+        } else {
+          if (runs === 0) status.receiving(sequences.parts);
+          done();
+        }
+        if (!sequence) return;
+        // The outputs carry the lowest-index part's message, whichever part came first.
+        sequence.first = outcome.first;
+        // A part's payload is its profiles: an array, or one item (a profile, or an address).
+        if (outcome.payload !== undefined) sequence.intake.push(Array.isArray(outcome.payload) ? outcome.payload : [outcome.payload]);
+        if (outcome.complete) {
+          sequence.intake.end();
+          intakes.delete(outcome.id);
+        }
+        return;
       }
-      // The engine takes the profiles out of this holder once hashed; the message lets go of them too.
-      const input = { payload };
-      payload = undefined;
+      // One message is the whole segment: hashed now, even if its run waits behind another.
+      const intake = SegmentIntake.ofPayload(msg.payload, readOptions(config));
       msg.payload = undefined;
-      first.payload = undefined;
+      enqueue(config, { intake, first: msg }, send, done);
+    });
+
+    /** Queue a run for a segment (it starts when the runs before it are done). */
+    function enqueue(config: Config, segment: ArrivingSegment, send: SendFunction, done: DoneFunction): void {
+      segment.first.payload = undefined;
       const fromQueue = runs > 0;
       runs++;
       status.setQueued(runs - 1);
       queue = queue.then(async () => {
         status.setQueued(runs - 1);
         try {
-          await exportSegment(config, first, input, send, done, fromQueue);
+          await exportSegment(config, segment, send, done, fromQueue);
         } finally {
           runs--;
         }
       });
-    });
+    }
+
+    function readOptions(config: Config): ReadOptions {
+      return {
+        emailField: config.base.emailField,
+        consentField: config.base.consentField || undefined,
+        encoding: platform.audience.encoding?.(config.settings) ?? 'sha256',
+        parsePath: (expression) => RED.util.normalisePropertyExpression(expression),
+      };
+    }
 
     node.on('close', (_removed, done) => {
       closing.abort();
       sequences.clear();
+      for (const sequence of intakes.values()) sequence.intake.discard();
+      intakes.clear();
       const waited = setTimeout(finish, CLOSE_WAIT_MS);
       void queue.then(finish);
       function finish(): void {
@@ -135,10 +180,19 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       done(localised(error));
     }
 
-    async function exportSegment(config: Config, msg: NodeMessage, input: { payload?: unknown }, send: SendFunction, done: DoneFunction, fromQueue: boolean): Promise<void> {
+    async function exportSegment(config: Config, segment: ArrivingSegment, send: SendFunction, done: DoneFunction, fromQueue: boolean): Promise<void> {
+      const input = segment.intake;
+      // The message that names the segment: the first to arrive (Split and CSV copy it to every part).
+      const opener = segment.first;
+      // Drop the segment's data from the messages that are done (Catch clones the opener's; the outputs copy the lowest index's).
+      const release = (summary: ExportSummary | undefined): void => {
+        releaseSegment(opener, summary);
+        releaseSegment(segment.first, summary);
+      };
       if (closing.signal.aborted) {
         // Queued behind a run when the node closed: it never starts.
-        releaseSegment(msg, undefined);
+        input.discard();
+        release(undefined);
         node.warn(RED._('audience-export.errors.aborted'));
         done();
         return;
@@ -147,11 +201,11 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       status.started(fromQueue);
       let raised: ExportError | undefined;
       try {
-        const summary = await runFor(config, msg, input, (report) => {
-          if (batchMessages) send([outputOf(msg, report, report.segment), null]);
+        const summary = await runFor(config, opener, input, (report) => {
+          if (batchMessages) send([outputOf(segment.first, report, report.segment), null]);
           status.batchDone(report.batches);
         }, (error) => (raised = error));
-        releaseSegment(msg, summary);
+        release(summary);
         if (closing.signal.aborted) {
           // The node is gone from the flow: its outputs lead nowhere; the log says what happened.
           node.warn(localised(new ExportError('aborted', summary.error?.message ?? 'stopped')).message);
@@ -159,21 +213,22 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
           return;
         }
         status.finished(summary);
-        send([null, outputOf(msg, summary, summary.segment)]);
+        send([null, outputOf(segment.first, summary, summary.segment)]);
         await activity.finished(summary).catch((thrown: unknown) => node.warn(localised(toExportError(thrown)).message));
         const error = summary.error;
         // A Catch node receives a clone of this msg: it holds the summary, not the segment's emails.
         done(error ? localised(raised ?? new ExportError(error.code, error.message)) : undefined);
       } catch (thrown) {
         const error = toExportError(thrown);
-        releaseSegment(msg, undefined);
+        input.discard();
+        release(undefined);
         status.finished(refusedSummary({ platform: platform.id, runId: RED.util.generateId(), segmentName: undefined, mode: config.base.mode, dryRun: config.base.dryRun }, error));
         done(localised(error));
       }
     }
 
-    async function runFor(config: Config, msg: NodeMessage, input: { payload?: unknown }, onBatch: ExportRequest['onBatch'], onError: ExportRequest['onError']): Promise<ExportSummary> {
-      const { base: settingsBase, settings: platformSettings } = config;
+    async function runFor(config: Config, msg: NodeMessage, input: SegmentIntake, onBatch: ExportRequest['onBatch'], onError: ExportRequest['onError']): Promise<ExportSummary> {
+      const { base: settingsBase } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
       const state = stateStoreFor(path.join(dataDirectory(RED), 'state'));
@@ -188,17 +243,14 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         dryRun: settingsBase.dryRun || msg.dryRun === true,
         maxProfiles: settingsBase.maxProfiles,
         maxRemovalPercent: settingsBase.maxRemovalPercent,
-        emailField: settingsBase.emailField,
-        consentField: settingsBase.consentField || undefined,
-        parsePath: (expression) => RED.util.normalisePropertyExpression(expression),
-        encoding: platform.audience.encoding?.(platformSettings) ?? 'sha256',
+        ...readOptions(config),
         state,
         locks: state.locks,
         retry: retryPolicy(RED),
         signal: closing.signal,
         graceMs: DEFAULT_GRACE_MS,
         onWaiting: () => status.busy(),
-        onPlan: (batches) => status.planned(batches),
+        onPlan: (batches, final) => status.planned(batches, final),
         onRetryWait: (wait) => status.retrying(wait),
         assertAllowed: async () => {
           await adapterResult.connection.assertAllowed();
@@ -220,6 +272,18 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
     }
   }
   RED.nodes.registerType(types.export, ExportNodeConstructor);
+}
+
+/** A sequence's likely size, from its first part: parts × that part's profiles (Split makes equal parts). */
+function expectedSize(part: ReturnType<typeof partOf>, payload: unknown): number | undefined {
+  if (part === undefined || part instanceof ExportError || part.count === undefined || !Array.isArray(payload)) return undefined;
+  return part.count * payload.length;
+}
+
+/** A segment on its way in: its intake, and the message its outputs are made from (the lowest-index part of a sequence). */
+interface ArrivingSegment {
+  readonly intake: SegmentIntake;
+  first: NodeMessage;
 }
 
 /** Output messages keep the input's own properties but not the segment's data. */

@@ -31,7 +31,7 @@ const REDRAW_MS = 250;
  */
 export class ExportStatus {
   private readonly locale: string;
-  private run?: { sent: number; total: number; fromQueue: boolean; drawnOnce: boolean };
+  private run?: { sent: number; total: number; final: boolean; fromQueue: boolean; drawnOnce: boolean };
   private queued = 0;
   private lastDrawAt = 0;
   private waitUntil = 0;
@@ -68,7 +68,7 @@ export class ExportStatus {
 
   /** A run begins. One that waited in the queue keeps the previous result in view until it sends. */
   started(fromQueue: boolean): void {
-    this.run = { sent: 0, total: 0, fromQueue, drawnOnce: false };
+    this.run = { sent: 0, total: 0, final: false, fromQueue, drawnOnce: false };
     this.waitUntil = 0;
     if (!fromQueue) this.drawWorking('preparing');
   }
@@ -78,20 +78,27 @@ export class ExportStatus {
     this.drawWorking('busy');
   }
 
-  /** The run's plan is made: `total` batches to send. */
-  planned(total: number): void {
-    if (!this.run) return;
-    this.run.total = total;
-    if (total > 0 && (!this.run.fromQueue || this.run.drawnOnce)) this.drawProgress(true);
+  /**
+   * Batches formed: `total` of them, all of them once `final` (the segment is all read). While it
+   * still arrives the status counts what was sent, without a total it cannot know yet.
+   */
+  planned(total: number, final = true): void {
+    const run = this.run;
+    if (!run) return;
+    const news = final !== run.final || (final && total !== run.total);
+    run.total = Math.max(run.total, total);
+    run.final = final;
+    if (total > 0 && (!run.fromQueue || run.drawnOnce)) this.drawProgress(news);
   }
 
-  /** A batch finished; `total` is the run's batch count. */
+  /** A batch finished; `total` is the run's batch count as known when it did. */
   batchDone(total: number): void {
-    if (!this.run) return;
-    this.run.sent++;
-    this.run.total = total;
-    if (Date.now() < this.waitUntil && this.run.sent < total) return; // the wait's words stay until it is over
-    this.drawProgress(this.run.sent === total);
+    const run = this.run;
+    if (!run) return;
+    run.sent++;
+    run.total = Math.max(run.total, total);
+    if (Date.now() < this.waitUntil && run.sent < run.total) return; // the wait's words stay until it is over
+    this.drawProgress(run.final && run.sent === run.total);
   }
 
   /** A call failed and is retried after `wait`: say how long, and whether the platform asked for it. */
@@ -150,6 +157,10 @@ export class ExportStatus {
       // Not planned yet: still preparing, with the queue said.
       const key = this.queued > 0 ? 'preparingQueued' : 'preparing';
       return this.draw({ fill: 'blue', shape: 'ring', text: this.t(key, values) }, { state: 'preparing', sent: 0, total: 0 });
+    }
+    if (!run.final) {
+      // Sending while the segment is still read: the total is not known yet.
+      return this.draw({ fill: 'blue', shape: 'ring', text: this.t('streaming', values) }, { state: 'sending', sent: run.sent, total: 0 });
     }
     this.draw({ fill: 'blue', shape: 'ring', text: this.t(this.queued > 0 ? 'progressQueued' : 'progress', values) }, { state: 'sending', sent: run.sent, total: run.total });
   }

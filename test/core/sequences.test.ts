@@ -1,22 +1,38 @@
 import assert from 'node:assert/strict';
 import { ExportError } from '../../src/core/errors';
-import { type AddOutcome, isBareComplete, partOf, SequenceAssembler, type SequenceMessage } from '../../src/core/sequences';
+import { type AddOutcome, isBareComplete, partOf, SequenceTracker, type SequenceMessage } from '../../src/core/sequences';
 
 type Msg = SequenceMessage & { tag?: string; topic?: string };
 
+/**
+ * A tracker whose outcomes read as before: 'pending' or 'complete' for a placed part. The payloads
+ * it passed on (at once, in arrival order) are gathered in `forwarded`.
+ */
 function assembler(timeoutMs = 60_000) {
-  const expired: Array<{ error: ExportError; first: Msg }> = [];
-  const sequences = new SequenceAssembler<Msg>({ timeoutMs, onExpired: (error, first) => expired.push({ error, first }) });
-  return { sequences, expired };
+  const expired: Array<{ error: ExportError; first: Msg; id: string }> = [];
+  const tracker = new SequenceTracker<Msg>({ timeoutMs, onExpired: (error, id, first) => expired.push({ error, first, id }) });
+  const forwarded: unknown[] = [];
+  const sequences = {
+    add(msg: Msg): AddOutcome<Msg> | { state: 'pending' | 'complete'; first: Msg; payload: unknown[] } {
+      const outcome = tracker.add(msg);
+      if (outcome.state !== 'part') return outcome;
+      if (outcome.payload !== undefined) forwarded.push(...(Array.isArray(outcome.payload) ? outcome.payload : [outcome.payload]));
+      return { state: outcome.complete ? 'complete' : 'pending', first: outcome.first, payload: [...forwarded] };
+    },
+    get pending() {
+      return tracker.pending;
+    },
+  };
+  return { sequences, expired, forwarded };
 }
 
-function failed(outcome: AddOutcome<Msg>): ExportError {
+function failed(outcome: { state: string }): ExportError {
   assert.equal(outcome.state, 'failed', JSON.stringify(outcome));
-  return (outcome as { error: ExportError }).error;
+  return (outcome as unknown as { error: ExportError }).error;
 }
 
 describe('msg.parts sequences', () => {
-  it('assembles out-of-order parts, arrays and single items once every part is in', () => {
+  it('passes each part on as it arrives (in any order) and completes once every part is in', () => {
     const { sequences } = assembler();
     assert.equal(sequences.add({ parts: { id: 's', index: 2, count: 3 }, payload: [{ n: 5 }] }).state, 'pending');
     assert.equal(sequences.add({ parts: { id: 's', index: 0, count: 3 }, payload: [{ n: 1 }, { n: 2 }], tag: 'first' }).state, 'pending');
@@ -24,8 +40,8 @@ describe('msg.parts sequences', () => {
     const done = sequences.add({ parts: { id: 's', index: 1, count: 3 }, payload: { n: 3 } });
     assert.equal(done.state, 'complete');
     if (done.state === 'complete') {
-      assert.deepEqual(done.payload, [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 5 }]);
-      assert.equal(done.first.tag, 'first');
+      assert.deepEqual(done.payload, [{ n: 5 }, { n: 1 }, { n: 2 }, { n: 3 }], 'in arrival order: nothing is held back');
+      assert.equal(done.first.tag, 'first', 'the lowest index names the outputs');
     }
     assert.equal(sequences.pending, 0);
   });
@@ -44,7 +60,7 @@ describe('msg.parts sequences', () => {
     assert.equal(sequences.add({ parts: { id: 'c', index: 2, count: Number.NaN }, payload: { email: 'c@example.com' }, complete: true }).state, 'pending');
     const done = sequences.add({ parts: { id: 'c', index: 1, count: Number.NaN }, payload: { email: 'b@example.com' } });
     assert.ok(done.state === 'complete');
-    if (done.state === 'complete') assert.deepEqual(done.payload, [{ email: 'a@example.com' }, { email: 'b@example.com' }, { email: 'c@example.com' }]);
+    if (done.state === 'complete') assert.deepEqual(done.payload, [{ email: 'a@example.com' }, { email: 'c@example.com' }, { email: 'b@example.com' }]);
   });
 
   it('a bare { complete: true } ends the one pending sequence (the CSV node, file with a final newline)', () => {
@@ -106,7 +122,8 @@ describe('msg.parts sequences', () => {
     assert.equal(expired.length, 1, 'the first sequence expired');
     assert.equal(expired[0].error.code, 'sequence_timeout');
     assert.match(expired[0].error.message, /received 2 of 3 parts/);
-    assert.equal(expired[0].first.tag, 'first');
+    assert.equal(expired[0].first.tag, 'first', 'with its lowest-index message');
+    assert.equal(expired[0].id, 'slow');
     assert.equal(sequences.add({ parts: { id: 'slow', index: 2, count: 3 }, payload: [] }).state, 'dropped', 'a straggler does not start it again');
     await new Promise((resolve) => setTimeout(resolve, 40));
     assert.equal(expired.length, 2);

@@ -13,7 +13,7 @@ import { coreNode, type FlowNode, helper, packageNodes, snapchatCredentials, use
  * segments, against the sandbox. Each flow must give exactly one summary and an exact audience.
  */
 const CORE = ['common/20-inject.js', 'storage/10-file.js', 'parsers/70-CSV.js', 'sequence/17-split.js', 'common/25-catch.js'].map(coreNode);
-const ROWS = 200_000;
+const ROWS = Number(process.env.UPSTREAM_ROWS ?? 200_000);
 
 interface Probe {
   on(event: 'input', listener: (msg: { payload: ExportSummary; error?: { message: string; code?: string } }) => void): void;

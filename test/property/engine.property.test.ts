@@ -8,8 +8,8 @@ import { fieldReader, isValidField, type PathParser } from '../../src/core/field
 import { bodyText, streamJsonRows } from '../../src/core/json-body';
 import { hexToDigest, identifierForm } from '../../src/core/identifiers';
 import { digestsToHex, wholeBatch } from '../../src/core/wire-batch';
-import { isBareComplete, partOf, SequenceAssembler } from '../../src/core/sequences';
-import { planSync } from '../../src/core/plan';
+import { isBareComplete, partOf, SequenceTracker } from '../../src/core/sequences';
+import { planOf } from '../core/plan-of';
 import { redact } from '../../src/core/redact';
 import { consentWithdrawn, readSegment } from '../../src/core/segment-reader';
 import type { SyncMode } from '../../src/core/types';
@@ -364,29 +364,30 @@ describe('property: field paths and config schemas', () => {
   });
 });
 
-const idSet = (max = 30) => fc.uniqueArray(fc.integer({ min: 0, max: 60 }).map((n) => sha256Hex(`u${n}@example.com`)), { maxLength: max }).map((ids) => new Set(ids));
+const idSet = (max = 30) => fc.uniqueArray(fc.integer({ min: 0, max: 60 }).map((n) => sha256Digest(`u${n}@example.com`)), { maxLength: max }).map((ids) => new Set(ids));
 
 describe('property: sync plan', () => {
-  it('every mode over random member, opt-out and previous sets keeps its invariants', () => {
+  it('every mode over random member, opt-out and previous sets keeps its invariants, whenever the state is attached', () => {
     fc.assert(
       fc.property(
-        idSet(),
+        fc.array(fc.integer({ min: 0, max: 60 }).map((n) => sha256Digest(`u${n}@example.com`)), { maxLength: 40 }),
         idSet(10),
         fc.option(idSet(), { nil: undefined }),
         fc.constantFrom<SyncMode>('mirror', 'add', 'remove', 'replace'),
-        fc.constantFrom('clear-then-add' as const, 'first-batch-replaces' as const),
         fc.boolean(),
-        (members, optedOutRaw, previous, mode, replaceStrategy, previousIncomplete) => {
-          // The reader never returns an id both a member and opted out.
-          const optedOut = new Set([...optedOutRaw].filter((id) => !members.has(id)));
-          const plan = planSync({ mode, members, optedOut, previous, replaceStrategy, previousIncomplete });
+        fc.nat(45),
+        (admitted, optedOutRaw, previous, mode, previousIncomplete, attachAfter) => {
+          const optedOut = [...optedOutRaw];
+          // A profile that opted out anywhere in the segment is not a member.
+          const members = new Set(admitted.filter((id) => !optedOutRaw.has(id)));
+          const plan = planOf({ form: identifierForm('sha256'), mode, admitted, optedOut, previous, previousIncomplete, attachAfter });
           assert.equal(new Set(plan.adds).size, plan.adds.length, 'no duplicate adds');
           assert.equal(new Set(plan.removes).size, plan.removes.length, 'no duplicate removes');
           for (const id of plan.adds) assert.ok(members.has(id), 'adds ⊆ members');
           for (const id of plan.removes) assert.ok(!members.has(id) || mode === 'remove', 'a member is never removed (except in remove mode)');
-          assert.ok(!(plan.clearFirst && plan.firstBatchReplaces));
           switch (mode) {
             case 'add':
+            case 'replace':
               assert.deepEqual(new Set(plan.adds), members);
               assert.equal(plan.removes.length, 0);
               break;
@@ -394,23 +395,17 @@ describe('property: sync plan', () => {
               assert.equal(plan.adds.length, 0);
               assert.deepEqual(new Set(plan.removes), new Set([...members, ...optedOut]));
               break;
-            case 'replace':
-              assert.deepEqual(new Set(plan.adds), members);
-              assert.equal(plan.removes.length, 0);
-              assert.equal(plan.clearFirst, replaceStrategy === 'clear-then-add');
-              assert.equal(plan.firstBatchReplaces, replaceStrategy === 'first-batch-replaces');
-              break;
             case 'mirror': {
               const before = previous ?? new Set<string>();
               for (const id of plan.adds) assert.ok(!before.has(id), 'adds ∩ previous = ∅');
-              for (const id of plan.removes) assert.ok(before.has(id) || optedOut.has(id), 'removes ⊆ previous ∪ optedOut');
+              for (const id of plan.removes) assert.ok(before.has(id) || optedOutRaw.has(id), 'removes ⊆ previous ∪ optedOut');
               assert.equal(plan.adds.length + plan.unchanged, members.size, 'adds + unchanged = members');
               // Applying the plan to the previous audience gives exactly the members.
               const after = new Set(before);
               for (const id of plan.removes) after.delete(id);
               for (const id of plan.adds) after.add(id);
-              assert.deepEqual(after, new Set(members));
-              if (!previous) assert.deepEqual(new Set(plan.removes), optedOut);
+              assert.deepEqual(after, members);
+              if (!previous) assert.deepEqual(new Set(plan.removes), optedOutRaw);
               // State known only from an interrupted first run: every opted-out identifier is removed.
               if (previousIncomplete) for (const id of optedOut) assert.ok(plan.removes.includes(id), 'opted out removed');
               break;
@@ -425,10 +420,9 @@ describe('property: sync plan', () => {
   it('mirror with plain identifiers compares against hashed state', () => {
     const emails = (max: number) => fc.uniqueArray(fc.integer({ min: 0, max: 40 }).map((n) => `u${n}@example.com`), { maxLength: max }).map((list) => new Set(list));
     fc.assert(
-      fc.property(emails(25), emails(25), (members, previousPlain) => {
+      fc.property(emails(25), emails(25), fc.nat(30), (members, previousPlain, attachAfter) => {
         const previous = new Set([...previousPlain].map(sha256Digest));
-        const { toStateKey, fromStateKey } = identifierForm('plain');
-        const plan = planSync({ mode: 'mirror', members, optedOut: new Set(), previous, replaceStrategy: 'clear-then-add', stateKey: toStateKey, fromStateKey });
+        const plan = planOf({ form: identifierForm('plain'), mode: 'mirror', admitted: [...members], previous, attachAfter });
         for (const id of plan.adds) assert.ok(!previousPlain.has(id));
         assert.equal(plan.adds.length + plan.unchanged, members.size);
         assert.deepEqual(new Set(plan.removes), new Set([...previousPlain].filter((e) => !members.has(e)).map(sha256Hex)));
@@ -469,8 +463,11 @@ describe('property: msg.parts sequences', () => {
         const original = order.indexOf(dupe?.index ?? -1);
         const repeated = dupe && original < sequence.length - 1;
         if (repeated) sequence.splice(original + 1 + (dupe.at % (sequence.length - 1 - original)), 0, { payload: s.chunks[dupe.index], parts: { id: s.id, index: dupe.index, count: Number.NaN } });
-        const sequences = new SequenceAssembler<{ payload?: unknown; parts?: unknown; complete?: unknown }>({ timeoutMs: 60_000, onExpired: () => assert.fail('nothing expires here') });
-        const outcomes = sequence.map((msg) => sequences.add(msg).state);
+        const sequences = new SequenceTracker<{ payload?: unknown; parts?: unknown; complete?: unknown }>({ timeoutMs: 60_000, onExpired: () => assert.fail('nothing expires here') });
+        const outcomes = sequence.map((msg) => {
+          const outcome = sequences.add(msg);
+          return outcome.state === 'part' ? (outcome.complete ? 'complete' : 'pending') : outcome.state;
+        });
         sequences.clear();
         if (repeated) {
           assert.ok(outcomes.includes('failed'), `a repeated part must fail the sequence: ${outcomes.join(',')}`);
@@ -479,14 +476,23 @@ describe('property: msg.parts sequences', () => {
         }
         assert.deepEqual(outcomes.filter((state) => state === 'complete').length, 1, outcomes.join(','));
         assert.equal(outcomes.at(-1), 'complete', 'it completes on the message that brings the last missing piece');
-        const again = new SequenceAssembler<{ payload?: unknown; parts?: unknown; complete?: unknown }>({ timeoutMs: 60_000, onExpired: () => undefined });
-        let result: unknown;
+        // Every part's payload is passed on once, as it arrives: together they are the segment.
+        const again = new SequenceTracker<{ payload?: unknown; parts?: unknown; complete?: unknown }>({ timeoutMs: 60_000, onExpired: () => undefined });
+        const byIndex = new Map<number, unknown>();
         for (const msg of sequence) {
           const outcome = again.add(msg);
-          if (outcome.state === 'complete') result = outcome.payload;
+          const index = (msg.parts as { index?: number } | undefined)?.index;
+          if (outcome.state === 'part' && outcome.payload !== undefined && index !== undefined) {
+            assert.ok(!byIndex.has(index), 'a part is passed on once');
+            byIndex.set(index, outcome.payload);
+          }
         }
         again.clear();
-        assert.deepEqual(result, s.chunks.flatMap((chunk) => (Array.isArray(chunk) ? chunk : [chunk])));
+        const forwarded = [...byIndex.keys()].sort((a, b) => a - b).flatMap((index) => {
+          const chunk = byIndex.get(index);
+          return Array.isArray(chunk) ? chunk : [chunk];
+        });
+        assert.deepEqual(forwarded, s.chunks.flatMap((chunk) => (Array.isArray(chunk) ? chunk : [chunk])));
       }),
       runs(1000),
     );
@@ -498,7 +504,7 @@ describe('property: msg.parts sequences', () => {
         const msg = { parts, payload: [], complete };
         const part = partOf(msg);
         if (part === undefined && !isBareComplete(msg)) return;
-        const sequences = new SequenceAssembler<typeof msg>({ timeoutMs: 60_000, onExpired: () => undefined });
+        const sequences = new SequenceTracker<typeof msg>({ timeoutMs: 60_000, onExpired: () => undefined });
         sequences.add(msg);
         sequences.clear();
       }),

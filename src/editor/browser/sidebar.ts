@@ -92,6 +92,8 @@ interface Activity {
     const values = { sent: number(live.sent), total: number(live.total), queued: number(live.queued), seconds: number(live.waitSeconds ?? 0), parts: number(live.sent) };
     switch (live.state) {
       case 'sending':
+        // No total while the segment is still read (batches leave as it arrives).
+        if (live.total === 0) return t('status.streaming', values);
         return t(live.queued > 0 ? 'status.progressQueued' : 'status.progress', values);
       case 'waiting':
         return t(live.waitCode === 'rate_limited' ? 'status.rateLimited' : 'status.retrying', values);
