@@ -36,7 +36,7 @@ export function registerControlRoutes(router: Router, meta: MetaContext): void {
     return result?.success ? { ok: true, value: result.data } : { ok: false, error: result ? z.prettifyError(result.error) : 'body must be JSON' };
   };
 
-  control('GET', '/audiences', () => json(200, { audiences: meta.store.all().map(toRecord) }));
+  control('GET', '/audiences', () => json(200, { audiences: meta.store.all().map((audience) => ({ ...toRecord(audience), members: audience.members.size })) }));
   control('GET', '/audiences/:id/members', (ctx) => {
     const audience = meta.store.audience(ctx.params.id);
     if (!audience) return json(404, { error: 'unknown audience' });
