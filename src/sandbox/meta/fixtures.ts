@@ -18,6 +18,11 @@ export const META_SANDBOX = {
   otherAdAccountId: '1000000009',
   /** The oldest version the sandbox serves; older ones answer 2635 (deprecated). */
   oldestVersion: 25,
+  /**
+   * The versions routed (literal path segments, so the Graph API's `/{version}/{node}` patterns never
+   * take another platform's or the control routes' paths); others answer the sandbox's 404.
+   */
+  routedVersions: Array.from({ length: 13 }, (_, i) => `v${18 + i}.0`) as readonly string[],
   /** Customer-file audiences per ad account (reference §2). */
   maxAudiences: 500,
   /** Rows per /users or /usersreplace request (reference §3). */

@@ -18,9 +18,11 @@ const CODE_TTL_MS = 10 * 60 * 1000;
 
 export function registerOAuthRoutes(router: Router, meta: MetaContext): void {
   const errors = metaFaults();
-  router.add({ method: 'GET', pattern: '/:version/dialog/oauth', kind: 'auth', errors, handler: dialog });
-  router.add({ method: 'POST', pattern: '/:version/dialog/oauth', kind: 'auth', errors, handler: decision(meta) });
-  for (const method of ['GET', 'POST']) router.add({ method, pattern: '/:version/oauth/access_token', kind: 'auth', errors, handler: tokenEndpoint(meta) });
+  for (const version of META_SANDBOX.routedVersions) {
+    router.add({ method: 'GET', pattern: `/${version}/dialog/oauth`, kind: 'auth', errors, handler: dialog });
+    router.add({ method: 'POST', pattern: `/${version}/dialog/oauth`, kind: 'auth', errors, handler: decision(meta) });
+    for (const method of ['GET', 'POST']) router.add({ method, pattern: `/${version}/oauth/access_token`, kind: 'auth', errors, handler: tokenEndpoint(meta) });
+  }
 }
 
 /** A code for the fixture user, as the dialog's Allow makes one (also the control route's). */

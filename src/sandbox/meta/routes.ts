@@ -25,8 +25,11 @@ const HEX64 = /^[0-9a-f]{64}$/;
 
 export function registerApiRoutes(router: Router, meta: MetaContext): void {
   const errors = metaFaults();
-  const add = (method: string, pattern: string, counter: keyof MetaCalls | undefined, handler: AuthedHandler): void =>
-    router.add({ method, pattern, kind: 'api', errors, handler: authed(meta, counter, handler) });
+  const add = (method: string, pattern: string, counter: keyof MetaCalls | undefined, handler: AuthedHandler): void => {
+    for (const version of META_SANDBOX.routedVersions) {
+      router.add({ method, pattern: pattern.replace('/:version/', `/${version}/`), kind: 'api', errors, handler: (ctx) => authed(meta, counter, handler)({ ...ctx, params: { ...ctx.params, version } }) });
+    }
+  };
 
   add('GET', '/:version/debug_token', 'debugToken', (_ctx, auth) => debugToken(meta, auth));
   add('GET', '/:version/:node/customaudiences', 'audiencesList', (ctx, auth) => withAccount(meta, ctx, auth, (account) => listAudiences(meta, ctx, auth, account)));

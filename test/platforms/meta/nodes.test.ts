@@ -131,17 +131,15 @@ describe('meta-audience in a Node-RED runtime, against the sandbox', function ()
     await sandbox.close();
     sandbox = await startTestSandbox({ latencyMs: 2, recordBodies: true });
     const { run, captured } = await loadFlow(metaFlow(sandbox), metaCredentials());
-    captured.onBatch = (report) => {
-      if (report.batch !== 1) return;
-      sandbox.meta.throttleNext({ code: 80003, minutes: 0.001 });
-      sandbox.meta.throttleNext({ code: 613, minutes: 0.001 });
-      sandbox.faults.failNext({ status: 503, count: 1, pathIncludes: '/users' });
-    };
+    sandbox.meta.throttleNext({ code: 80003, minutes: 0.001 });
+    sandbox.meta.throttleNext({ code: 613, minutes: 0.001 });
+    sandbox.faults.failNext({ status: 503, count: 1, pathIncludes: '/users' });
     const members = profiles(30_000, 3);
     const summary = await run({ payload: members, segment: 'Throttled' });
     assert.equal(summary.status, 'completed', JSON.stringify(summary.error));
     assert.deepEqual(new Set(sandbox.meta.members(summary.audienceId ?? '')), hashesOf(members));
-    assert.ok(captured.batches.some((b) => b.attempts > 1));
+    assert.equal(sandbox.recorder.requests.filter((request) => request.status === 400).length, 2, 'both throttles answered, then waited out');
+    assert.ok(captured.batches.some((b) => b.attempts > 1), 'the 503 on an upload was retried');
   });
 
   it('signs every call with appsecret_proof when the app secret is set, as "Require App Secret" needs', async () => {
