@@ -27,6 +27,7 @@ const PLATFORMS: Record<string, PlatformBench> = {
   snapchat: { profiles: 1_000_000, latencyMs: 0, audiencesPath: '/_sandbox/snapchat/segments' },
   'microsoft-ads': { profiles: 500_000, latencyMs: 100, exporter: { acceptTerms: true }, audiencesPath: '/_sandbox/microsoft-ads/audiences' },
   criteo: { profiles: 1_000_000, latencyMs: 100, audiencesPath: '/_sandbox/criteo/segments' },
+  meta: { profiles: 1_000_000, latencyMs: 100, audiencesPath: '/_sandbox/meta/audiences' },
 };
 
 interface Summary {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the side-by-side benchmark (issue 6). For each platform (Snapchat 1,000,000;
- * Microsoft 500,000; Criteo 1,000,000 profiles) against the sandbox (its own process) with 100 ms added
+ * Microsoft 500,000; Criteo 1,000,000; Meta 1,000,000 profiles) against the sandbox (its own process) with 100 ms added
  * to every API call and the platform's rate limits on, it measures
  *   (a) this package in a real Node-RED runtime (bench/export.ts's child run),
  *   (b) the flow an integrator builds by hand without it (bench/flows/hand-built-<platform>.json:
@@ -23,7 +23,7 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import axios from 'axios';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
+import { CRITEO_SANDBOX, META_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
 import { median, peakRssMb, prepareUserDir, ROOT, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
 import type { SequenceResult } from './sequence';
 
@@ -131,6 +131,27 @@ const PLATFORMS: Record<string, Platform> = {
     method: 'PATCH',
     sendUrl: (url, id) => `${url}${CRITEO_SANDBOX.paths.api}/audience-segments/${id}/contact-list`,
     body: (_id, hashes) => JSON.stringify({ data: { type: 'ContactlistAmendment', attributes: { operation: 'add', identifierType: 'email', identifiers: hashes } } }),
+    extraGlobals: {},
+  },
+  meta: {
+    profiles: 1_000_000,
+    maxBatch: 10_000,
+    concurrency: 4,
+    audiencesPath: '/_sandbox/meta/audiences',
+    // A system-user token: nothing to fetch (Meta has no token grant for it).
+    token: () => Promise.resolve(META_SANDBOX.accessToken),
+    async createAudience(url, token, name) {
+      const body = await postJson(
+        `${url}/${META_SANDBOX.apiVersion}/act_${META_SANDBOX.adAccountId}/customaudiences`,
+        { name, subtype: 'CUSTOM', description: 'bench', customer_file_source: 'USER_PROVIDED_ONLY' },
+        { Authorization: `Bearer ${token}` },
+      );
+      return String(body.id);
+    },
+    headers: (token) => ({ Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }),
+    method: 'POST',
+    sendUrl: (url, id) => `${url}/${META_SANDBOX.apiVersion}/${id}/users`,
+    body: (_id, hashes) => JSON.stringify({ payload: { schema: ['EMAIL'], data: hashes.map((hash) => [hash]) } }),
     extraGlobals: {},
   },
 };

@@ -55,9 +55,25 @@ export interface ConnectionDefinition<Settings, Session extends PlatformSession>
 export interface SignIn<Settings> {
   /** Only for these settings (Criteo's authorization-code grant); the editor shows the button then. */
   readonly when?: { readonly field: string; readonly equals: FieldValue };
+  /**
+   * Which credentials sign in and which one keeps the result: by default the app is `clientId` and
+   * `clientSecret` and the grant's refresh token is kept in `refreshToken`. A platform without refresh
+   * tokens (Meta) keeps the grant's access token instead (`token: 'accessToken'`).
+   */
+  readonly credentials?: SignInCredentials;
   authorizeUrl(settings: Settings, params: { clientId: string; redirectUri: string; state: string }): string | undefined;
   exchangeCode(http: AxiosInstance, settings: Settings, client: { clientId: string; clientSecret: string }, code: string, redirectUri: string): Promise<TokenGrant>;
 }
+
+export interface SignInCredentials {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The credential the sign-in's token goes to; `refreshToken` keeps the grant's refresh token, any other name its access token. */
+  readonly token: string;
+}
+
+/** The credentials of the OAuth app that signs in, and where the result goes, as most platforms name them. */
+export const DEFAULT_SIGN_IN_CREDENTIALS: SignInCredentials = { clientId: 'clientId', clientSecret: 'clientSecret', token: 'refreshToken' };
 
 export interface SessionContext<Settings> {
   readonly settings: Settings;

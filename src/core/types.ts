@@ -59,6 +59,8 @@ export interface BatchOutcome {
 
 export interface AudienceSnapshot {
   readonly approximateSize?: number;
+  /** The platform's own range, when it gives one instead of a count (Meta's lower and upper bounds); `approximateSize` is then the lower bound. */
+  readonly approximateSizeRange?: { readonly lower: number; readonly upper: number };
   readonly matchRate?: number;
   readonly status?: string;
 }

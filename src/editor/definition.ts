@@ -26,7 +26,7 @@ export interface ConnectionEditorDefinition {
   readonly fields: readonly FieldDefinition[];
   readonly credentials: readonly CredentialField[];
   /** "Authenticate with …": absent when the platform has no sign-in; `when` limits it to some settings. */
-  readonly signIn?: { readonly when?: { readonly field: string; readonly equals: FieldValue } };
+  readonly signIn?: { readonly when?: { readonly field: string; readonly equals: FieldValue }; readonly keeps?: string };
 }
 
 export type EditorDefinition = ExportEditorDefinition | ConnectionEditorDefinition;
@@ -51,7 +51,8 @@ export function connectionEditorDefinition(platform: PlatformDefinition): Connec
     platform: platform.id,
     fields: platform.connection.fields,
     credentials: platform.connection.credentials,
-    ...(signIn ? { signIn: signIn.when ? { when: signIn.when } : {} } : {}),
+    // `keeps`: the credential a sign-in fills (the dialog shows it as stored afterwards); said only when not `refreshToken`.
+    ...(signIn ? { signIn: { ...(signIn.when ? { when: signIn.when } : {}), ...(signIn.credentials && signIn.credentials.token !== 'refreshToken' ? { keeps: signIn.credentials.token } : {}) } } : {}),
   };
 }
 

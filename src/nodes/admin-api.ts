@@ -6,7 +6,7 @@ import { holdSecrets, redact } from '../core/redact';
 import type { Secrets } from '../core/secret-pins';
 import { ApprovalStore, approvalsEnforced, CONNECTION_TYPES, effectiveScope, EXPORT_TYPES, fingerprintOf } from './approvals';
 import { booleanish, settingsSchema } from '../core/fields';
-import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
+import { DEFAULT_SIGN_IN_CREDENTIALS, nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
 import { PLATFORMS } from '../platforms';
 import { describeIssues } from './config-schemas';
 import { type ConnectionNode, secretPins, secretsOf, tokenStoreFor } from './connection-node';
@@ -179,10 +179,13 @@ export function registerAdminApi(RED: NodeRedApi): void {
           if (error.code !== 'reauth_required') throw error;
           throw new ExportError('invalid_input', `${platform.label} refused the code: a code works once and only for a few minutes; authenticate again`, { httpStatus: error.httpStatus, platformCode: error.platformCode });
         });
-      if (!grant.refreshToken) throw new ExportError('auth_failed', 'The platform signed in but gave no refresh token (Microsoft: the offline_access scope must be consented)');
-      const client = signIn.clientPosted ? { clientId: signIn.clientId, clientSecret: signIn.clientSecret } : {};
-      const credentials = { ...stored(signIn.connectionId), ...client, refreshToken: grant.refreshToken };
-      await secretPins(RED).enter(signIn.connectionId, secretsOf(platform, { clientSecret: signIn.clientSecret, refreshToken: grant.refreshToken }), signIn.hosts);
+      const names = platform.connection.signIn.credentials ?? DEFAULT_SIGN_IN_CREDENTIALS;
+      // The refresh token by default; a platform without refresh tokens (Meta) keeps the access token.
+      const kept = names.token === 'refreshToken' ? grant.refreshToken : grant.accessToken;
+      if (!kept) throw new ExportError('auth_failed', 'The platform signed in but gave no refresh token (Microsoft: the offline_access scope must be consented)');
+      const client = signIn.clientPosted ? { [names.clientId]: signIn.clientId, [names.clientSecret]: signIn.clientSecret } : {};
+      const credentials = { ...stored(signIn.connectionId), ...client, [names.token]: kept };
+      await secretPins(RED).enter(signIn.connectionId, secretsOf(platform, { [names.clientSecret]: signIn.clientSecret, [names.token]: kept }), signIn.hosts);
       await RED.nodes.addCredentials?.(signIn.connectionId, credentials);
       deployed(signIn.connectionId)?.reloadCredentials();
     } finally {
@@ -195,7 +198,9 @@ export function registerAdminApi(RED: NodeRedApi): void {
       const id = req.params.connectionId;
       const body = parseBody(StartBodySchema, req.body);
       const connection = await resolve(id, body);
-      const { clientId, clientSecret } = connection.credentials;
+      const names = connection.platform.connection.signIn?.credentials ?? DEFAULT_SIGN_IN_CREDENTIALS;
+      const clientId = connection.credentials[names.clientId];
+      const clientSecret = connection.credentials[names.clientSecret];
       if (!clientId || !clientSecret) throw new ExportError('invalid_input', 'Enter the client ID and client secret first');
       const storedClient = stored(id);
       const scope = await scopeOf(id, (body as { scope?: unknown }).scope);
@@ -208,7 +213,7 @@ export function registerAdminApi(RED: NodeRedApi): void {
         hosts: connection.hosts,
         clientId,
         clientSecret,
-        clientPosted: Boolean(connection.typed.clientSecret) || clientId !== storedClient.clientId,
+        clientPosted: Boolean(connection.typed[names.clientSecret]) || clientId !== storedClient[names.clientId],
         redirectUri: body.redirectUri,
       });
       const authorizeUrl = connection.platform.connection.signIn?.authorizeUrl(connection.settings, { clientId, redirectUri: body.redirectUri, state });

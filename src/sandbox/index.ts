@@ -24,6 +24,8 @@ export type { CriteoCalls, CriteoSandbox, CriteoSegmentRecord, CriteoSegmentType
 export { CRITEO_SANDBOX } from './criteo/fixtures';
 export type { MicrosoftAdsCalls, MicrosoftAdsSandbox, MicrosoftAdsSwitches, MsAudienceRecord } from './microsoft-ads';
 export { MICROSOFT_ADS_SANDBOX } from './microsoft-ads/fixtures';
+export type { MetaAudienceRecord, MetaCalls, MetaSandbox, MetaSwitches } from './meta';
+export { META_SANDBOX } from './meta/fixtures';
 export type { SandboxDemo } from './platform';
 export { demoOf, SANDBOX_DEMOS } from './platforms';
 

@@ -5,6 +5,8 @@
  */
 import { CRITEO_DEMO } from './criteo/demo';
 import { registerCriteo } from './criteo';
+import { META_DEMO } from './meta/demo';
+import { registerMeta } from './meta';
 import { MICROSOFT_ADS_DEMO } from './microsoft-ads/demo';
 import { registerMicrosoftAds } from './microsoft-ads';
 import type { SandboxDemo } from './platform';
@@ -15,6 +17,7 @@ export const SANDBOX_PLATFORMS = {
   snapchat: { register: registerSnapchat, demo: SNAPCHAT_DEMO },
   microsoftAds: { register: registerMicrosoftAds, demo: MICROSOFT_ADS_DEMO },
   criteo: { register: registerCriteo, demo: CRITEO_DEMO },
+  meta: { register: registerMeta, demo: META_DEMO },
 } as const;
 
 export type SandboxPlatformKey = keyof typeof SANDBOX_PLATFORMS;

@@ -177,7 +177,7 @@ describe(`the editor tells the truth at a glance (Node-RED ${nodeRedVersion}, Ch
       await sidebar.waitFor();
       const snapchat = sidebar.locator(`li.audience-export-item[data-node="${DEMO.snapchat.exporter}"]`);
       await snapchat.locator('.audience-export-run').nth(1).waitFor();
-      assert.equal(await sidebar.locator('li.audience-export-item').count(), 3, 'one entry per export node of the flows');
+      assert.equal(await sidebar.locator('li.audience-export-item').count(), SANDBOX_DEMOS.length, 'one entry per export node of the flows (one demo tab per platform)');
       const runs = await snapchat.locator('.audience-export-what').allTextContents();
       assert.equal(runs[0], 'done +0 −0', 'the last run first');
       assert.match(runs[1], /^done \+\d{1,3},\d{3} −[\d,]+$/);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { sha256Hex } from '../../src/core/email';
-import { type Sandbox, SNAPCHAT_SANDBOX, startSandbox } from '../../src/sandbox';
+import { type Sandbox, SANDBOX_DEMOS, SNAPCHAT_SANDBOX, startSandbox } from '../../src/sandbox';
 import { ARTIFACTS, demoFlowsWithCredentials, deployFlows, Editor, launchChromium, type NodeRed, nodeRedVersion, startNodeRed } from './harness';
 
 /**
@@ -68,9 +68,9 @@ describe(`README walkthrough in the editor (Node-RED ${nodeRedVersion}, Chromium
 
   it('steps 1–5 with the fixture token typed (the first way of step 2)', async () => {
     const page = editor.page;
-    // With npm start running: a new flow tab (+) beside the demo's three.
+    // With npm start running: a new flow tab (+) beside the demo's (one per platform).
     await page.locator('.red-ui-tab-button.red-ui-tabs-add a').first().click();
-    await page.waitForFunction(() => document.querySelectorAll('#red-ui-workspace-tabs li.red-ui-tab').length === 4);
+    await page.waitForFunction((tabs) => document.querySelectorAll('#red-ui-workspace-tabs li.red-ui-tab').length === tabs, SANDBOX_DEMOS.length + 1);
 
     // 1. Inject, Snapchat audience, Debug; Inject → audience, the audience's second output → Debug.
     ids.exporter = await editor.dragFromPalette('snapchat-audience', 420, 160);

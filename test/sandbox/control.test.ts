@@ -12,7 +12,7 @@ describe('sandbox: control endpoints', () => {
     const res = await http(sb, 'GET', '/_sandbox/health');
     res.status.should.equal(200);
     obj(res.json).should.have.properties({ status: 'ok' });
-    (res.json as { platforms: string[] }).platforms.slice().sort().should.eql(['criteo', 'microsoft-ads', 'snapchat']);
+    (res.json as { platforms: string[] }).platforms.slice().sort().should.eql(['criteo', 'meta', 'microsoft-ads', 'snapchat']);
   });
 
   it('POST /_sandbox/faults sets partial settings; /faults/next queues one; DELETE resets', async () => {

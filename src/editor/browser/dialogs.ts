@@ -340,7 +340,7 @@ interface AudienceExportEditor {
       hostsTip.toggle(changed && secrets.some((secret) => Boolean(node.credentials?.[`has_${secret.name}`])));
     };
     const signedIn = (): void => {
-      $(`${CONFIG}refreshToken`).val(UNCHANGED);
+      $(`${CONFIG}${definition.signIn?.keeps ?? 'refreshToken'}`).val(UNCHANGED);
       panel.find('.audience-export-paste').hide().find('.audience-export-code').val('');
       show(node._('audience-export.editor.authenticated'), true);
     };
