@@ -37,6 +37,8 @@ export interface Batch {
   readonly identifiers: readonly string[];
   readonly from?: number;
   readonly to?: number;
+  /** The run's last batch of its action, sent once the others have settled (see CallContext.last). */
+  readonly last?: boolean;
 }
 
 /** A batch's report as it starts: which run, segment and audience, which batch of how many, nothing accepted yet. */
@@ -118,6 +120,12 @@ export class BatchSender {
     return this.stop.aborted;
   }
 
+  /** The last batch of its action: once every batch in flight has settled. */
+  async submitLast(batch: Batch): Promise<void> {
+    await this.drain();
+    await this.submit({ ...batch, last: true });
+  }
+
   /** Start `batch` once a lane is free (resolves when it has started, not when it is done). */
   async submit(batch: Batch): Promise<void> {
     while (this.inFlight.size >= Math.max(1, this.options.concurrency)) await Promise.race(this.inFlight);
@@ -187,7 +195,7 @@ export class BatchSender {
     // The wire form (hex) is made only while each request body streams.
     const result: RetryResult<{ accepted: number; rejected: number }> = this.stopped
       ? { ok: false, error: abortedError(this.fatal), attempts: 0 }
-      : await withRetry(() => adapter.sendBatch(audience, batch.action, form.toWire(batch.identifiers), { signal: this.stop }), retry, this.hooks());
+      : await withRetry(() => adapter.sendBatch(audience, batch.action, form.toWire(batch.identifiers), { signal: this.stop, last: batch.last }), retry, this.hooks());
     const report = { ...batchReport(label, batch.action, batch.identifiers.length, index, 0, 'failed'), attempts: result.attempts, durationMs: Date.now() - started };
     if (result.ok) {
       const { accepted, rejected } = result.value;

@@ -285,14 +285,15 @@ async function sendSegment(request: ExportRequest, intake: SegmentIntake, stream
         const first = members.take(size, final);
         if (!first) return;
         announce(final);
-        await sender.sendAlone({ action: 'replace', ...first });
+        await sender.sendAlone({ action: 'replace', ...first, last: final && members.waiting === 0 });
         // Without the wipe, adding the rest would not make the audience equal to the segment.
         if (!sender.cleared) sender.halt(sender.firstError ?? new ExportError('aborted', 'The replace call failed; nothing more was sent'));
       }
       wiped = true;
     }
     for (let batch = members.take(size, final); batch; batch = members.take(size, final)) {
-      await sender.submit({ action: 'add', ...batch });
+      if (final && members.waiting === 0) await sender.submitLast({ action: 'add', ...batch });
+      else await sender.submit({ action: 'add', ...batch });
       announce(final);
     }
   };
@@ -327,8 +328,12 @@ async function sendSegment(request: ExportRequest, intake: SegmentIntake, stream
   announce(true);
   await sendAdds(true);
   // An empty replace (the guard is off): the wipe alone.
-  if (emptyReplace) await sender.sendAlone({ action: 'replace', identifiers: [] });
-  for (let start = 0; start < removals.length; start += size) await sender.submit({ action: 'remove', identifiers: removals.slice(start, start + size) });
+  if (emptyReplace) await sender.sendAlone({ action: 'replace', identifiers: [], last: true });
+  for (let start = 0; start < removals.length; start += size) {
+    const batch: Batch = { action: 'remove', identifiers: removals.slice(start, start + size) };
+    if (start + size >= removals.length) await sender.submitLast(batch);
+    else await sender.submit(batch);
+  }
   await sender.drain();
   return { planned: members.size + removals.length > 0 };
 }

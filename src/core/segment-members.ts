@@ -110,11 +110,12 @@ export class SegmentMembers implements IdentifierSink {
 
   /**
    * The next batch of fresh identifiers: `max` of them, or fewer when `final` (the segment is all
-   * read). Undefined when there is not enough yet. `from`/`to` are the fresh entries it covers, for
-   * recording what the platform confirmed.
+   * read). Undefined when there is not enough yet: while the segment arrives, one full batch is kept
+   * back, so the run's last batch is always known as such when it goes. `from`/`to` are the fresh
+   * entries it covers, for recording what the platform confirmed.
    */
   take(max: number, final: boolean): FreshBatch | undefined {
-    if (this.waiting < (final ? 1 : max)) return undefined;
+    if (final ? this.waiting < 1 : this.waiting <= max) return undefined;
     const identifiers: string[] = [];
     const from = this.cursor;
     let at = from;

@@ -69,6 +69,11 @@ export interface AudienceSnapshot {
 export interface CallContext {
   /** Aborted when the run stops (its node closed, or an error made the rest pointless). */
   readonly signal?: AbortSignal;
+  /**
+   * The run's last batch of its action (its adds, with a replace's own batch; its removals): every other
+   * batch of that action has settled. Platforms that upload in sessions close them with it (Meta).
+   */
+  readonly last?: boolean;
 }
 
 /** What the engine tells the adapter about the segment being exported. */

@@ -89,9 +89,10 @@ describe('streaming engine: hash on arrival, send while reading', () => {
     // The new segment keeps 2 of the 10 and brings 6 new: 80% would leave (guard at 50%).
     const segment = intake();
     const summary = runExport(request(segment));
-    segment.push(emails('new0', 'new1', 'new2', 'old0'));
+    // A batch is handed out once more than a full one waits (the last batch must be known as such).
+    segment.push(emails('new0', 'new1', 'new2', 'new3', 'old0'));
     await until(() => sends(platform).length >= 1, 'the first add batch');
-    segment.push(emails('new3', 'new4', 'new5', 'old1'));
+    segment.push(emails('new4', 'new5', 'old1'));
     segment.end();
     const refused = await summary;
     assert.equal(refused.status, 'failed');
@@ -116,13 +117,13 @@ describe('streaming engine: hash on arrival, send while reading', () => {
     platform.calls.length = 0;
     const segment = intake();
     const summary = runExport(request(segment, { maxRemovalPercent: 100 }));
-    segment.push(emails('a', 'b', 'c', 'x'));
+    segment.push(emails('a', 'b', 'c', 'd', 'x'));
     await until(() => sends(platform).length >= 1, 'the first add batch');
     segment.fail(new ExportError('sequence_timeout', 'msg.parts sequence "s" received 1 parts and then nothing for 60 s'));
     const done = await summary;
     assert.equal(done.status, 'failed');
     assert.equal(done.error?.code, 'sequence_timeout');
-    assert.deepEqual(sends(platform), [{ action: 'add', size: 3 }], 'y was not removed');
+    assert.deepEqual(sends(platform), [{ action: 'add', size: 3 }], 'y was not removed, d (held back) not sent');
     assert.deepEqual(platform.members, hashes('x', 'y', 'a', 'b', 'c'));
     const saved = await state.load({ platform: 'memory', accountKey: 'acct', audienceId: 'aud-1' });
     assert.equal(saved?.members.size, 5, 'the confirmed adds are in the state');

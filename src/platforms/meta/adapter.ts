@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { ExportError } from '../../core/errors';
 import { SingleFlight } from '../../core/single-flight';
 import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, CallContext, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
-import { type MetaClient, type UploadSession } from './client';
+import type { MetaClient } from './client';
 import { termsLink } from './errors';
 import type { Audience } from './schemas';
 
@@ -27,7 +27,7 @@ const resolving = new SingleFlight<AudienceRef>();
 
 type Edge = 'add' | 'remove' | 'replace';
 
-/** One upload session of this run (one per direction, and the replace), and the batch it saw last. */
+/** One upload session of this run (one per direction, and the replace). */
 interface OpenSession {
   readonly id: number;
   readonly edge: Edge;
@@ -35,17 +35,16 @@ interface OpenSession {
   /** Sequence numbers handed out so far; a retried batch keeps its own. */
   issued: number;
   readonly seqOf: WeakMap<WireBatch, number>;
-  last?: WireBatch;
 }
 
 /**
  * Meta customer-list Custom Audiences behind the engine's calls. An adapter serves one run (the node
  * opens one per run): it holds the run's upload sessions. Add and remove each get a session; a replace
  * is one `usersreplace` session whose first batch (`batch_seq=1`, the engine's replace batch, sent
- * alone) wipes the audience and whose later batches are the run's adds. The engine does not tell a
- * platform which batch is its last, so every session is closed when the run reads the audience back:
- * its last batch is sent once more with `last_batch_flag` (Meta allows duplicates after the first, and
- * adding or removing a member twice changes nothing).
+ * alone) wipes the audience and whose later batches are the run's adds. The engine sends each
+ * action's last batch alone once the others have settled (`CallContext.last`): it carries
+ * `last_batch_flag` and closes its session. A run stopped half-way leaves its sessions to Meta's
+ * 90-minute timeout.
  */
 export class MetaAdapter implements PlatformAdapter {
   private termsChecked = false;
@@ -82,8 +81,10 @@ export class MetaAdapter implements PlatformAdapter {
     const session = this.sessionFor(edge, audience.id, action === 'replace');
     const seq = session.seqOf.get(identifiers) ?? ++session.issued;
     session.seqOf.set(identifiers, seq);
-    const sent = await this.client.upload(audience.id, edge, identifiers, { session_id: session.id, batch_seq: seq, last_batch_flag: false }, context.signal);
-    session.last = identifiers;
+    // The engine flags the run's last batch of an action once the others have settled: it closes the session.
+    const last = context.last === true;
+    const sent = await this.client.upload(audience.id, edge, identifiers, { session_id: session.id, batch_seq: seq, last_batch_flag: last }, context.signal);
+    if (last) this.sessions.delete(edge);
     const rejected = Math.min(identifiers.length, sent.invalid);
     return { accepted: identifiers.length - rejected, rejected };
   }
@@ -93,25 +94,9 @@ export class MetaAdapter implements PlatformAdapter {
     return Promise.reject(new ExportError('internal', 'Meta replaces through usersreplace; a separate wipe is not expected'));
   }
 
-  /** Closes the run's sessions, then reads the audience's size range and delivery status. */
+  /** The audience's size range and delivery status. */
   async readAudience(audience: AudienceRef): Promise<AudienceSnapshot | undefined> {
-    await this.closeSessions();
     return snapshotOf(await this.client.audience(audience.id));
-  }
-
-  /** Each open session's last batch again, flagged last: Meta closes the session (a replace takes effect). */
-  private async closeSessions(): Promise<void> {
-    // The replace first: while it is open, the audience takes no other upload.
-    for (const edge of ['replace', 'remove', 'add'] as const) {
-      const session = this.sessions.get(edge);
-      if (!session?.last) {
-        this.sessions.delete(edge);
-        continue;
-      }
-      const closing: UploadSession = { session_id: session.id, batch_seq: session.issued + 1, last_batch_flag: true };
-      await this.client.upload(session.audienceId, edge, session.last, closing);
-      this.sessions.delete(edge);
-    }
   }
 
   private sessionFor(edge: Edge, audienceId: string, fresh: boolean): OpenSession {
