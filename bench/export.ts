@@ -7,12 +7,10 @@
  * identifier. Options: --platform NAME (all), --profiles N, --runs N (3), --latency MS.
  */
 import { execFileSync } from 'node:child_process';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
 import { nodeTypesOf } from '../src/core/platform';
 import { demoOf } from '../src/sandbox';
-import { median, peakRssMb, prepareUserDir, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
+import { heapAfterGcMb, median, memberCount, peakRssMb, prepareUserDir, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
 
 interface PlatformBench {
   readonly profiles: number;
@@ -89,20 +87,6 @@ async function runOnce(platform: string, bench: PlatformBench, count: number, sa
   if (held !== count) throw new Error(`the sandbox holds ${held} identifiers, expected ${count}`);
   await runtime.stop();
   return { seconds, batches: summary.batches.total, rssBeforeMb, peakRssMb: peakRssMb(), heapAfterMb: heapAfterGcMb(), held, longestStallMs };
-}
-
-/** Heap still in use after a full collection: what the export left behind (should be near the idle runtime). */
-function heapAfterGcMb(): number {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
-  return Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
-}
-
-async function memberCount(url: string, audiencesPath: string, audienceId: string): Promise<number> {
-  const response = await fetch(`${url}${audiencesPath}`);
-  const body = (await response.json()) as Record<string, Array<{ id: string; members: number }> | undefined>;
-  const list = Object.values(body).find(Array.isArray) ?? [];
-  return list.find((audience) => audience.id === audienceId)?.members ?? -1;
 }
 
 async function main(): Promise<void> {

@@ -3,6 +3,8 @@ import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import * as path from 'node:path';
 
 /**
@@ -119,4 +121,19 @@ export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Heap still in use after a full collection: what an export left behind (should be near the idle runtime). */
+export function heapAfterGcMb(): number {
+  v8.setFlagsFromString('--expose-gc');
+  (vm.runInNewContext('gc') as () => void)();
+  return Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
+}
+
+/** Members the sandbox holds in an audience, from its control endpoint's listing. */
+export async function memberCount(url: string, audiencesPath: string, audienceId: string): Promise<number> {
+  const response = await fetch(`${url}${audiencesPath}`);
+  const body = (await response.json()) as Record<string, Array<{ id: string; members: number }> | undefined>;
+  const list = Object.values(body).find(Array.isArray) ?? [];
+  return list.find((audience) => String(audience.id) === String(audienceId))?.members ?? -1;
 }

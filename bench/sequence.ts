@@ -8,12 +8,10 @@
  * add the new. After each phase the sandbox must hold exactly the segment. Prints one RESULT line:
  * per phase the wall time, longest event-loop stall and members held, and the process's peak RSS.
  */
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { parseArgs } from 'node:util';
 import { nodeTypesOf } from '../src/core/platform';
 import { demoOf } from '../src/sandbox';
-import { peakRssMb, prepareUserDir, startRuntime, watchEventLoop } from './runtime';
+import { heapAfterGcMb, memberCount, peakRssMb, prepareUserDir, startRuntime, watchEventLoop } from './runtime';
 
 export interface SequencePhase {
   readonly mode: string;
@@ -137,19 +135,6 @@ async function main(): Promise<void> {
   await runtime.stop();
   const result: SequenceResult = { phases, peakRssMb: peakRssMb(), heapAfterMb: heapAfterGcMb() };
   process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
-}
-
-function heapAfterGcMb(): number {
-  v8.setFlagsFromString('--expose-gc');
-  (vm.runInNewContext('gc') as () => void)();
-  return Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
-}
-
-async function memberCount(url: string, audiencesPath: string, audienceId: string): Promise<number> {
-  const response = await fetch(`${url}${audiencesPath}`);
-  const body = (await response.json()) as Record<string, Array<{ id: string; members: number }> | undefined>;
-  const list = Object.values(body).find(Array.isArray) ?? [];
-  return list.find((audience) => String(audience.id) === String(audienceId))?.members ?? -1;
 }
 
 main().then(

@@ -24,7 +24,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import axios from 'axios';
 import { CRITEO_SANDBOX, META_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../src/sandbox';
-import { median, peakRssMb, prepareUserDir, ROOT, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
+import { median, memberCount, peakRssMb, prepareUserDir, ROOT, startRuntime, startSandboxProcess, watchEventLoop } from './runtime';
 import type { SequenceResult } from './sequence';
 
 interface Platform {
@@ -188,13 +188,6 @@ const { values } = parseArgs({
 function generateProfiles(count: number): Array<{ id: number; contact: { email: string } }> {
   const tag = `${process.pid}-${Date.now()}`;
   return Array.from({ length: count }, (_, i) => ({ id: i, contact: { email: `customer${i}.${tag}@example.com` } }));
-}
-
-async function memberCount(url: string, audiencesPath: string, audienceId: string): Promise<number> {
-  const response = await fetch(`${url}${audiencesPath}`);
-  const body = (await response.json()) as Record<string, Array<{ id: string; members: number }> | undefined>;
-  const list = Object.values(body).find(Array.isArray) ?? [];
-  return list.find((audience) => String(audience.id) === String(audienceId))?.members ?? -1;
 }
 
 /** (c) the floor: token, audience, hash, batch, send with axios at the package's concurrency. Everything timed. */
