@@ -1,10 +1,8 @@
-import * as path from 'node:path';
 import { ExportError, toExportError } from '../core/errors';
 import { DEFAULT_GRACE_MS, type ExportRequest, type ExportSummary, refusedSummary, runExport } from '../core/export-run';
 import { settingsSchema } from '../core/fields';
 import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
 import { isBareComplete, partOf, SequenceAssembler } from '../core/sequences';
-import { stateStoreFor } from '../core/sync-state';
 import type { PlatformAdapter } from '../core/types';
 import { assertApproved, fingerprintOf } from './approvals';
 import { describeIssues, type ExportBase, exportBaseSchema, SegmentInputSchema } from './config-schemas';
@@ -13,7 +11,8 @@ import type { DoneFunction, NodeConfig, NodeMessage, NodeRedApi, RuntimeNode, Se
 import { ExportActivity } from './activity';
 import { runtimeLocale } from './locale';
 import { nodeErrorOf } from './node-error';
-import { dataDirectory, partsTimeoutMs, retryPolicy } from './runtime-settings';
+import { partsTimeoutMs, retryPolicy } from './runtime-settings';
+import { stateStore } from './stores';
 import { ExportStatus } from './status';
 
 interface Config {
@@ -176,7 +175,7 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       const { base: settingsBase, settings: platformSettings } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
-      const state = stateStoreFor(path.join(dataDirectory(RED), 'state'));
+      const state = stateStore(RED);
       return runExport({
         platform,
         adapter: adapterResult.adapter,

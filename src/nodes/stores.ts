@@ -1,0 +1,34 @@
+import * as path from 'node:path';
+import type { AudienceLocks } from '../core/audience-lock';
+import { stateStoreFor, type SyncStateStore } from '../core/sync-state';
+import { redisBackendFor, setRedisLog } from '../store/redis-backend';
+import { parseStoreSetting, type StoreSetting } from '../store/store-setting';
+import type { NodeRedApi } from './red-types';
+import { dataDirectory } from './runtime-settings';
+
+/** The mirror state and the locks that guard it, from one backend. */
+export type StateBackend = SyncStateStore & { readonly locks: AudienceLocks };
+
+/**
+ * The one place the backend is chosen (settings.js `audienceExportStore`): files under the data
+ * directory, or Redis. Checked at start by `assertStoreSetting`, so a bad value never falls back.
+ */
+export function storeSetting(RED: NodeRedApi): StoreSetting {
+  return parseStoreSetting(RED.settings.audienceExportStore);
+}
+
+/** At start: throws (and the node set does not load) when the setting is malformed. */
+export function assertStoreSetting(RED: NodeRedApi): StoreSetting {
+  const setting = storeSetting(RED);
+  if (setting.kind === 'redis') {
+    setRedisLog((line) => RED.log?.warn(line));
+    const backend = redisBackendFor(setting);
+    RED.log?.info(`audience-export: state, locks, approvals, pins and tokens are kept in Redis at ${backend.connection.where}`);
+  }
+  return setting;
+}
+
+export function stateStore(RED: NodeRedApi): StateBackend {
+  const setting = storeSetting(RED);
+  return setting.kind === 'redis' ? redisBackendFor(setting).state : stateStoreFor(path.join(dataDirectory(RED), 'state'));
+}
