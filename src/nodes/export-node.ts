@@ -194,7 +194,7 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         state,
         locks: state.locks,
         retry: retryPolicy(RED),
-        signal: closing.signal,
+        signal: state.guard?.(closing.signal) ?? closing.signal,
         graceMs: DEFAULT_GRACE_MS,
         onWaiting: () => status.busy(),
         onPlan: (batches) => status.planned(batches),

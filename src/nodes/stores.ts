@@ -6,8 +6,12 @@ import { parseStoreSetting, type StoreSetting } from '../store/store-setting';
 import type { NodeRedApi } from './red-types';
 import { dataDirectory } from './runtime-settings';
 
-/** The mirror state and the locks that guard it, from one backend. */
-export type StateBackend = SyncStateStore & { readonly locks: AudienceLocks };
+/**
+ * The mirror state and the locks that guard it, from one backend. `guard` turns a run's stop signal
+ * into one that also stops the run when the backend goes away (a remote store), so no batch is sent
+ * that could not be recorded.
+ */
+export type StateBackend = SyncStateStore & { readonly locks: AudienceLocks; guard?(signal: AbortSignal): AbortSignal };
 
 /**
  * The one place the backend is chosen (settings.js `audienceExportStore`): files under the data

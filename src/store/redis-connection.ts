@@ -4,6 +4,7 @@ import { describeRedisUrl } from './store-setting';
 
 /** How long a command waits for a (re)connection before the export fails with `state_io`. */
 const READY_TIMEOUT_MS = 3_000;
+const MAX_BACKOFF_MS = 2_000;
 
 /**
  * One Redis connection per server in a process (ioredis), shared by the state, the locks and the
@@ -17,6 +18,8 @@ export class RedisConnection {
   readonly where: string;
   private lastLogged = 0;
   private readying: Promise<void> | undefined;
+  /** Aborted when the connection drops; a new one once it is ready again. */
+  private lost = new AbortController();
 
   constructor(url: string, private readonly log?: (line: string) => void) {
     this.where = describeRedisUrl(url);
@@ -28,8 +31,13 @@ export class RedisConnection {
       connectTimeout: READY_TIMEOUT_MS,
       // A server that stops answering (hung, a partition) fails the command instead of holding the run.
       commandTimeout: 20_000,
-      // Backoff: 100 ms, 200 ms, … up to 5 s between attempts, for as long as it takes.
-      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5_000),
+      // Backoff: 100 ms, 200 ms, … up to 2 s between attempts, for as long as it takes; shorter than a
+      // command's wait for the connection, so a run started once the server is back finds it.
+      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 5), MAX_BACKOFF_MS),
+    });
+    this.client.on('close', () => this.lost.abort());
+    this.client.on('ready', () => {
+      if (this.lost.signal.aborted) this.lost = new AbortController();
     });
     // Without a listener ioredis prints every failed attempt; one line per minute says enough.
     this.client.on('error', () => {
@@ -64,6 +72,15 @@ export class RedisConnection {
       };
       client.once('ready', onReady);
     });
+  }
+
+  /**
+   * A run's stop signal that also fires when the connection drops, so the run sends no new batch it
+   * could not record. While the connection is down it is `signal` itself: the run's first store call
+   * then fails with the clear error, before anything is sent.
+   */
+  guard(signal: AbortSignal): AbortSignal {
+    return this.lost.signal.aborted ? signal : AbortSignal.any([signal, this.lost.signal]);
   }
 
   /** Run `work` on a ready connection; any Redis or socket failure becomes `state_io` (ExportErrors pass through). */

@@ -42,6 +42,11 @@ export class RedisSyncStateStore implements SyncStateStore {
     this.locks = new RedisAudienceLocks(connection, keys, leaseMs);
   }
 
+  /** The run's stop signal, stopped too when Redis goes away (see RedisConnection.guard). */
+  guard(signal: AbortSignal): AbortSignal {
+    return this.connection.guard(signal);
+  }
+
   async load(key: AudienceKey): Promise<LoadedState | undefined> {
     const name = RedisKeys.audienceName(key);
     const [state, records] = await this.connection.run('Could not read the mirror state', async (client) => {
