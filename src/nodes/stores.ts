@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { AudienceLocks } from '../core/audience-lock';
+import { fileDocument, type JsonDocument } from '../core/json-file';
 import { stateStoreFor, type SyncStateStore } from '../core/sync-state';
 import { redisBackendFor, setRedisLog } from '../store/redis-backend';
 import { parseStoreSetting, type StoreSetting } from '../store/store-setting';
@@ -35,4 +36,13 @@ export function assertStoreSetting(RED: NodeRedApi): StoreSetting {
 export function stateStore(RED: NodeRedApi): StateBackend {
   const setting = storeSetting(RED);
   return setting.kind === 'redis' ? redisBackendFor(setting).state : stateStoreFor(path.join(dataDirectory(RED), 'state'));
+}
+
+/**
+ * A small JSON document by its name under the data directory (`approvals.json`, `pins.json`,
+ * `tokens/<digest>.json`): that file, or the Redis key of the same name.
+ */
+export function documentOf(RED: NodeRedApi, name: string): JsonDocument {
+  const setting = storeSetting(RED);
+  return setting.kind === 'redis' ? redisBackendFor(setting).documents.document(name) : fileDocument(path.join(dataDirectory(RED), name));
 }

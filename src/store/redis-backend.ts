@@ -1,5 +1,6 @@
 import { onePer } from '../core/one-per';
 import { RedisConnection } from './redis-connection';
+import { RedisDocuments } from './redis-documents';
 import { RedisKeys } from './redis-keys';
 import { RedisSyncStateStore } from './redis-state';
 import type { StoreSetting } from './store-setting';
@@ -10,6 +11,8 @@ export interface RedisBackend {
   readonly connection: RedisConnection;
   readonly keys: RedisKeys;
   readonly state: RedisSyncStateStore;
+  /** Approvals, host pins and rotated tokens, on a connection of their own (see RedisDocuments). */
+  readonly documents: RedisDocuments;
 }
 
 let logLine: ((line: string) => void) | undefined;
@@ -23,7 +26,8 @@ const backends = onePer((serialised) => {
   const setting = JSON.parse(serialised) as RedisSetting;
   const connection = new RedisConnection(setting.url, (line) => logLine?.(line));
   const keys = new RedisKeys(setting.keyPrefix);
-  return { connection, keys, state: new RedisSyncStateStore(connection, keys, setting.leaseMs) };
+  const documents = new RedisDocuments(new RedisConnection(setting.url, (line) => logLine?.(line)), keys);
+  return { connection, keys, state: new RedisSyncStateStore(connection, keys, setting.leaseMs), documents };
 });
 
 /** One backend (one connection) per server, prefix and lease time in this process. */
