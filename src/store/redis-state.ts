@@ -18,6 +18,9 @@ redis.call('PERSIST', KEYS[3])
 redis.call('DEL', KEYS[4])
 return 1`;
 
+/** What a write whose lease Redis found taken is refused as (the same refusal as a lease released here). */
+const TAKEN: AudienceLease = { held: false, release: async () => undefined };
+
 /** Digests per list element: 1 MB commands, pipelined (appending to one big string is several times slower). */
 const CHUNK_IDENTIFIERS = 32_768;
 const MAGIC = 'AXS1';
@@ -67,7 +70,7 @@ export class RedisSyncStateStore implements SyncStateStore {
     const record = journalRecord(operation, digests);
     const fence = isFenced(lease) ? lease.fence : { key: this.keys.lease('none'), token: '' };
     const pushed = await this.connection.run('Could not write the mirror state journal', (client) => client.eval(PUSH, 2, fence.key, this.keys.journal(name), fence.token, record));
-    if (pushed === -1) assertLeaseHeld({ held: false, release: async () => undefined });
+    if (pushed === -1) assertLeaseHeld(TAKEN);
   }
 
   async save(key: AudienceKey, members: Iterable<string>, size: number, lease?: AudienceLease): Promise<void> {
@@ -89,7 +92,7 @@ export class RedisSyncStateStore implements SyncStateStore {
       assertLeaseHeld(lease);
       return client.eval(COMMIT, 4, fence.key, pending, this.keys.state(name), this.keys.journal(name), fence.token);
     });
-    if (committed === -1) assertLeaseHeld({ held: false, release: async () => undefined });
+    if (committed === -1) assertLeaseHeld(TAKEN);
   }
 
   async rememberAudience(platform: string, accountKey: string, segmentName: string, audienceId: string): Promise<void> {
