@@ -88,8 +88,13 @@ export class RedisSyncStateStore implements SyncStateStore {
         await client.del(pending);
         throw thrown;
       }
-      await Promise.all(sent);
-      assertLeaseHeld(lease);
+      try {
+        await Promise.all(sent);
+        assertLeaseHeld(lease);
+      } catch (thrown) {
+        await client.del(pending).catch(() => undefined);
+        throw thrown;
+      }
       return client.eval(COMMIT, 4, fence.key, pending, this.keys.state(name), this.keys.journal(name), fence.token);
     });
     if (committed === -1) assertLeaseHeld(TAKEN);
