@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ExportError } from './errors';
-import { MISSING, readJsonFile, writeJsonFile } from './json-file';
-import { onePer } from './one-per';
+import { fileDocument, type JsonDocument, MISSING } from './json-file';
 
 /**
  * Host pinning (DESIGN §6): a stored secret (client secret, refresh token, developer token, access
@@ -45,11 +44,13 @@ const PinSchema = z.object({ digest: z.string(), hosts: z.array(z.string()) });
 const FileSchema = z.object({ salt: z.string(), connections: z.record(z.string(), z.record(z.string(), PinSchema)) });
 type PinFile = z.infer<typeof FileSchema>;
 
-/** Pins in `<data dir>/pins.json` (mode 0600). Writes are serialised in the process and land atomically. */
-export class FileSecretPins implements SecretPins {
-  private chain: Promise<unknown> = Promise.resolve();
-
-  constructor(private readonly file: string) {}
+/**
+ * Pins in one document: `<data dir>/pins.json` (mode 0600), or its key in a shared store. Changes are
+ * read-change-write steps of the document (serialised in the process; for a shared store, against
+ * other instances too) and land whole.
+ */
+export class DocumentSecretPins implements SecretPins {
+  constructor(private readonly document: JsonDocument) {}
 
   verify(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void> {
     return this.update((pins) => {
@@ -68,8 +69,7 @@ export class FileSecretPins implements SecretPins {
   }
 
   async assertEnteredFor(connectionId: string, secrets: Secrets, hosts: readonly string[]): Promise<void> {
-    await this.chain.catch(() => undefined);
-    const pins = await this.read();
+    const pins = parsePins(await this.document.read(UNREADABLE));
     const hostKey = hostSetKey(hosts);
     const refused = present(secrets)
       .filter(([name, value]) => {
@@ -93,40 +93,42 @@ export class FileSecretPins implements SecretPins {
   }
 
   /** Read, change and write back, one change at a time; a change that throws writes nothing else but its pins. */
-  private update(change: (pins: PinFile) => void): Promise<void> {
-    const next = this.chain
-      .catch(() => undefined)
-      .then(async () => {
-        const pins = await this.read();
-        let refusal: unknown;
+  private async update(change: (pins: PinFile) => void): Promise<void> {
+    let refusal: unknown;
+    await this.document.update(
+      UNREADABLE,
+      (json) => {
+        const pins = parsePins(json);
+        refusal = undefined;
         try {
           change(pins);
         } catch (thrown) {
           refusal = thrown;
         }
-        await this.write(pins);
-        if (refusal) throw refusal;
-      });
-    this.chain = next;
-    return next;
-  }
-
-  private async read(): Promise<PinFile> {
-    const json = await readJsonFile(this.file, 'The host pins file could not be read');
-    if (json === MISSING) return { salt: randomBytes(16).toString('hex'), connections: {} };
-    const parsed = FileSchema.safeParse(json);
-    // A damaged pins file must not let any secret go anywhere: refuse until it is repaired or removed.
-    if (!parsed.success) throw new ExportError('state_io', 'The host pins file is damaged (remove it to pin every connection again on its next start)');
-    return parsed.data;
-  }
-
-  private write(pins: PinFile): Promise<void> {
-    return writeJsonFile(this.file, pins, 1);
+        return pins;
+      },
+      1,
+    );
+    if (refusal) throw refusal;
   }
 }
 
-/** One store per file in a process, so concurrent connections serialise their changes. */
-export const secretPinsFor = onePer((file) => new FileSecretPins(file));
+/** Pins in a file of their own (the file store's `pins.json`). */
+export class FileSecretPins extends DocumentSecretPins {
+  constructor(file: string) {
+    super(fileDocument(file));
+  }
+}
+
+const UNREADABLE = 'The host pins file could not be read';
+
+function parsePins(json: unknown): PinFile {
+  if (json === MISSING) return { salt: randomBytes(16).toString('hex'), connections: {} };
+  const parsed = FileSchema.safeParse(json);
+  // A damaged pins file must not let any secret go anywhere: refuse until it is repaired or removed.
+  if (!parsed.success) throw new ExportError('state_io', 'The host pins file is damaged (remove it to pin every connection again on its next start)');
+  return parsed.data;
+}
 
 function present(secrets: Secrets): Array<[string, string]> {
   return Object.entries(secrets).filter((entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1] !== '');

@@ -1,20 +1,20 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { readJsonFile, writeJsonFile } from './json-file';
+import { fileDocument, type JsonDocument } from './json-file';
 import type { RefreshTokenStore } from './token-manager';
 
 /**
- * A rotated refresh token kept on disk, encrypted (AES-256-GCM) with a key derived from the
- * connection's client secret and id, so the file alone reveals nothing. It is tied to the refresh
+ * A rotated refresh token kept in a document (a file, or a key of a shared store), encrypted (AES-256-GCM) with a key derived from the
+ * connection's client secret and id, so the document alone reveals nothing. It is tied to the refresh
  * token in the credentials it descends from (re-authenticating in the editor makes it obsolete) and
  * to the hosts it was answered by: after a host change it is never read back, whatever those hosts
  * answered.
  */
-export class EncryptedRefreshTokenFile implements RefreshTokenStore {
+export class EncryptedRefreshTokenStore implements RefreshTokenStore {
   private readonly key: Buffer;
   private readonly origin: string;
 
   constructor(
-    private readonly file: string,
+    private readonly document: JsonDocument,
     keyMaterial: { readonly clientSecret: string; readonly connectionId: string; readonly credentialRefreshToken: string; readonly hosts: string },
   ) {
     this.key = Buffer.from(hkdfSync('sha256', keyMaterial.clientSecret, keyMaterial.connectionId, 'audience-export refresh token', 32));
@@ -24,7 +24,7 @@ export class EncryptedRefreshTokenFile implements RefreshTokenStore {
   async load(): Promise<string | undefined> {
     let record: { origin?: string; iv?: string; tag?: string; data?: string } | undefined;
     try {
-      const json = await readJsonFile(this.file, 'unreadable');
+      const json = await this.document.read('unreadable');
       record = typeof json === 'object' && json !== null ? (json as typeof record) : undefined;
     } catch {
       return undefined; // unreadable: fall back to the credentials
@@ -44,6 +44,13 @@ export class EncryptedRefreshTokenFile implements RefreshTokenStore {
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(refreshToken, 'utf8'), cipher.final()]);
     const record = { origin: this.origin, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), data: data.toString('base64') };
-    await writeJsonFile(this.file, record);
+    await this.document.write(record);
+  }
+}
+
+/** The token in a file of its own (the file store's `tokens/<digest>.json`). */
+export class EncryptedRefreshTokenFile extends EncryptedRefreshTokenStore {
+  constructor(file: string, keyMaterial: ConstructorParameters<typeof EncryptedRefreshTokenStore>[1]) {
+    super(fileDocument(file), keyMaterial);
   }
 }

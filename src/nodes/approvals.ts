@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { z } from 'zod';
 import { ExportError } from '../core/errors';
 import { exportFields } from '../core/export-fields';
 import { defaultsOf, type FieldValue } from '../core/fields';
-import { MISSING, readJsonFile, writeJsonFile } from '../core/json-file';
+import { type JsonDocument, MISSING } from '../core/json-file';
 import { nodeTypesOf, type PlatformDefinition } from '../core/platform';
 import { PLATFORMS } from '../platforms';
 import type { NodeRedApi } from './red-types';
-import { dataDirectory } from './runtime-settings';
+import { documentOf } from './stores';
 
 /**
  * Administrator approvals (DESIGN §6), kept outside the flow file in `<data dir>/approvals.json`, so
@@ -76,30 +75,18 @@ type ConnectionRecord = z.infer<typeof ConnectionRecordSchema>;
 const LegacySchema = z.record(z.string(), z.string());
 const LEGACY_CONNECTION_PREFIX = 'connection:';
 
-/** Writes to one file are serialised in this process; each lands atomically (random temp name, then rename). */
-const writeChains = new Map<string, Promise<unknown>>();
+const UNREADABLE = 'The approvals file could not be read';
 
+/** The approvals document: `approvals.json` in the data directory, or its key in a shared store (stores.ts). */
 export class ApprovalStore {
-  constructor(private readonly file: string) {}
+  constructor(private readonly document: JsonDocument) {}
 
   static for(RED: NodeRedApi): ApprovalStore {
-    return new ApprovalStore(path.join(dataDirectory(RED), 'approvals.json'));
+    return new ApprovalStore(documentOf(RED, 'approvals.json'));
   }
 
   async read(): Promise<ApprovalFile> {
-    const json = await readJsonFile(this.file, 'The approvals file could not be read');
-    if (json === MISSING) return { exports: {}, connections: {} };
-    const parsed = FileSchema.safeParse(json);
-    if (parsed.success) return parsed.data;
-    const legacy = LegacySchema.safeParse(json);
-    if (!legacy.success) throw new ExportError('state_io', 'The approvals file is damaged');
-    // Earlier fingerprints bound fewer settings: they no longer match, so those exports ask for approval again.
-    const migrated: ApprovalFile = { exports: {}, connections: {} };
-    for (const [key, value] of Object.entries(legacy.data)) {
-      if (key.startsWith(LEGACY_CONNECTION_PREFIX)) migrated.connections[key.slice(LEGACY_CONNECTION_PREFIX.length)] = { scope: 'administrators' };
-      else migrated.exports[key] = value;
-    }
-    return migrated;
+    return parseApprovals(await this.document.read(UNREADABLE));
   }
 
   async exportFingerprint(nodeId: string): Promise<string | undefined> {
@@ -143,15 +130,31 @@ export class ApprovalStore {
   }
 
   private change(apply: (file: ApprovalFile) => void): Promise<void> {
-    const previous = writeChains.get(this.file) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(async () => {
-      const file = await this.read();
-      apply(file);
-      await writeJsonFile(this.file, file, 2);
-    });
-    writeChains.set(this.file, next);
-    return next;
+    return this.document.update(
+      UNREADABLE,
+      (json) => {
+        const file = parseApprovals(json);
+        apply(file);
+        return file;
+      },
+      2,
+    );
   }
+}
+
+function parseApprovals(json: unknown): ApprovalFile {
+  if (json === MISSING) return { exports: {}, connections: {} };
+  const parsed = FileSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const legacy = LegacySchema.safeParse(json);
+  if (!legacy.success) throw new ExportError('state_io', 'The approvals file is damaged');
+  // Earlier fingerprints bound fewer settings: they no longer match, so those exports ask for approval again.
+  const migrated: ApprovalFile = { exports: {}, connections: {} };
+  for (const [key, value] of Object.entries(legacy.data)) {
+    if (key.startsWith(LEGACY_CONNECTION_PREFIX)) migrated.connections[key.slice(LEGACY_CONNECTION_PREFIX.length)] = { scope: 'administrators' };
+    else migrated.exports[key] = value;
+  }
+  return migrated;
 }
 
 /** Without adminAuth there are no users to tell apart: every export counts as approved. */

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import { ExportError } from '../core/errors';
 import { settingsSchema } from '../core/fields';
 import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
-import { EncryptedRefreshTokenFile } from '../core/secret-store';
-import { hostSetKey, secretPinsFor, type Secrets } from '../core/secret-pins';
+import { EncryptedRefreshTokenStore } from '../core/secret-store';
+import { DocumentSecretPins, hostSetKey, type Secrets } from '../core/secret-pins';
 import type { RefreshTokenStore } from '../core/token-manager';
 import { ApprovalStore } from './approvals';
 import { type ConnectionBase, ConnectionBaseSchema, describeIssues } from './config-schemas';
 import type { CredentialDefinition, NodeConfig, NodeRedApi, RuntimeNode } from './red-types';
-import { dataDirectory } from './runtime-settings';
+import { documentOf } from './stores';
 
 /** A deployed connection config node, as the export nodes and the admin routes see it. */
 export interface ConnectionNode extends RuntimeNode {
@@ -37,8 +36,9 @@ export function credentialTypes(platform: PlatformDefinition): Record<string, Cr
   return Object.fromEntries(platform.connection.credentials.map((field) => [field.name, { type: field.secret ? 'password' : 'text' }]));
 }
 
-export function secretPins(RED: NodeRedApi) {
-  return secretPinsFor(path.join(dataDirectory(RED), 'pins.json'));
+/** The host pins: `pins.json` in the data directory, or its key in a shared store (stores.ts). */
+export function secretPins(RED: NodeRedApi): DocumentSecretPins {
+  return new DocumentSecretPins(documentOf(RED, 'pins.json'));
 }
 
 /** Registers a platform's connection config node (DESIGN §3, §6). */
@@ -112,13 +112,14 @@ export function registerConnectionNode(RED: NodeRedApi, platform: PlatformDefini
 }
 
 /**
- * Rotated refresh tokens go to `<data dir>/tokens/<digest of the connection id>.json`, encrypted with
+ * Rotated refresh tokens go to `<data dir>/tokens/<digest of the connection id>.json` (or that key of a
+ * shared store), encrypted with
  * the client secret and bound to the hosts they came from: a token answered by other hosts is never
  * read back. The digest keeps names distinct (`conn/1` and `conn_1` once shared a file).
  */
 export function tokenStoreFor(RED: NodeRedApi, connectionId: string, credentials: Readonly<Record<string, string | undefined>>, hosts: readonly string[]): RefreshTokenStore | undefined {
   const { clientSecret, refreshToken } = credentials;
   if (!clientSecret || !refreshToken) return undefined;
-  const file = path.join(dataDirectory(RED), 'tokens', `${createHash('sha256').update(connectionId).digest('hex').slice(0, 32)}.json`);
-  return new EncryptedRefreshTokenFile(file, { clientSecret, connectionId, credentialRefreshToken: refreshToken, hosts: hostSetKey(hosts) });
+  const name = `tokens/${createHash('sha256').update(connectionId).digest('hex').slice(0, 32)}.json`;
+  return new EncryptedRefreshTokenStore(documentOf(RED, name), { clientSecret, connectionId, credentialRefreshToken: refreshToken, hosts: hostSetKey(hosts) });
 }

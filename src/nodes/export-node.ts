@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { ExportError, toExportError } from '../core/errors';
 import { DEFAULT_GRACE_MS, type ExportRequest, type ExportSummary, refusedSummary, runExport } from '../core/export-run';
 import { settingsSchema } from '../core/fields';
@@ -6,7 +5,6 @@ import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settin
 import { SegmentIntake } from '../core/segment-intake';
 import type { ReadOptions } from '../core/segment-reader';
 import { isBareComplete, partOf, SequenceTracker } from '../core/sequences';
-import { stateStoreFor } from '../core/sync-state';
 import type { PlatformAdapter } from '../core/types';
 import { assertApproved, fingerprintOf } from './approvals';
 import { describeIssues, type ExportBase, exportBaseSchema, SegmentInputSchema } from './config-schemas';
@@ -15,7 +13,8 @@ import type { DoneFunction, NodeConfig, NodeMessage, NodeRedApi, RuntimeNode, Se
 import { ExportActivity } from './activity';
 import { runtimeLocale } from './locale';
 import { nodeErrorOf } from './node-error';
-import { dataDirectory, partsTimeoutMs, retryPolicy } from './runtime-settings';
+import { partsTimeoutMs, retryPolicy } from './runtime-settings';
+import { stateStore } from './stores';
 import { ExportStatus } from './status';
 
 interface Config {
@@ -231,7 +230,7 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       const { base: settingsBase } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
-      const state = stateStoreFor(path.join(dataDirectory(RED), 'state'));
+      const state = stateStore(RED);
       return runExport({
         platform,
         adapter: adapterResult.adapter,
@@ -247,7 +246,7 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         state,
         locks: state.locks,
         retry: retryPolicy(RED),
-        signal: closing.signal,
+        signal: state.guard?.(closing.signal) ?? closing.signal,
         graceMs: DEFAULT_GRACE_MS,
         onWaiting: () => status.busy(),
         onPlan: (batches, final) => status.planned(batches, final),

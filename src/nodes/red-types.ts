@@ -85,6 +85,8 @@ export interface NodeRedApi {
   /** Node-RED's admin Express app (absent in some embeddings, e.g. httpAdminRoot: false). */
   httpAdmin?: AdminApp;
   auth?: { needsPermission(permission: string): AdminHandler };
+  /** Node-RED's log (absent in some test doubles). */
+  log?: { warn(text: string): void; info(text: string): void };
   settings: {
     readonly userDir?: string;
     readonly [key: string]: unknown;

@@ -162,7 +162,7 @@ describe('admin endpoints: sign-in, test connection, audiences, approvals', func
   it('keeps rotated refresh tokens in collision-free files (conn/1 and conn_1 once shared one)', () => {
     const RED = { settings: { audienceExportDir: '/tmp/ax' } } as unknown as Parameters<typeof tokenStoreFor>[0];
     const credentials = { clientSecret: 'secret-value', refreshToken: 'refresh-value' };
-    const fileOf = (id: string) => (tokenStoreFor(RED, id, credentials, ['https://a.example']) as unknown as { file: string }).file;
+    const fileOf = (id: string) => (tokenStoreFor(RED, id, credentials, ['https://a.example']) as unknown as { document: { file: string } }).document.file;
     assert.notEqual(fileOf('conn/1'), fileOf('conn_1'));
     assert.equal(fileOf('conn/1'), fileOf('conn/1'));
     assert.ok(fileOf('../../etc/passwd').startsWith('/tmp/ax/tokens/'));

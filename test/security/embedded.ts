@@ -32,6 +32,8 @@ export interface Embedded {
   /** The first `count` summaries the flow's file node wrote. */
   summaries(count: number): Promise<Summary[]>;
   stop(): Promise<void>;
+  /** End the process at once (SIGKILL), as a crash or a pulled plug would: no close handlers run. */
+  kill(): Promise<void>;
 }
 
 export async function startEmbedded(settings: Record<string, unknown> = {}): Promise<Embedded> {
@@ -108,9 +110,16 @@ export async function startEmbedded(settings: Record<string, unknown> = {}): Pro
       throw new Error(`fewer than ${count} export summaries arrived`);
     },
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.stdin?.end();
       child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
       await exited;
     },
   };
