@@ -1,5 +1,5 @@
 import { ExportError } from './errors';
-import { sleep } from './pool';
+import { sleep } from './sleep';
 
 /**
  * A token bucket shared by every request made with one access token (one connection), so

@@ -1,5 +1,5 @@
 import { ExportError, toExportError } from './errors';
-import { sleep } from './pool';
+import { sleep } from './sleep';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
