@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../../src/sandbox';
-import { criteoFlow, type FlowNode, helper, microsoftFlow, profiles, snapchatFlow } from '../nodes/harness';
+import { CRITEO_SANDBOX, META_SANDBOX, MICROSOFT_ADS_SANDBOX, SNAPCHAT_SANDBOX } from '../../src/sandbox';
+import { criteoFlow, type FlowNode, helper, microsoftFlow, platformFlow, profiles, snapchatFlow } from '../nodes/harness';
 import { CanaryRig } from './rig';
 import { assertNoLeaks, canaryEmail, render, scanForLeaks } from './scan';
 import type { TestNode } from './spies';
 
 /**
- * Privacy canary (issue 6 §4): one Node-RED runtime with all three platforms, profiles carrying canary
+ * Privacy canary (issue 6 §4): one Node-RED runtime with all four platforms, profiles carrying canary
  * emails, exports in every mode and through faults; then everything the run left behind is scanned.
  * The sandbox only accepts its fixture credentials, so those are the canary secrets (with the developer
  * token and every token the sandbox issued): none of them may show up anywhere we can see.
@@ -41,6 +41,8 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
       // Authorization-code apps are throttled to a few calls a minute: this one only meets invalid_grant.
       ...pick(criteoFlow(sandbox, { emailEncoding: 'plain' }, { grantType: 'authorization_code' }), 'criteoAuthConn', 'criteoAuth'),
       ...pick(criteoFlow(sandbox, { mode: 'replace' }), 'criteoConn2', 'criteoHashed').slice(1).map((n) => ({ ...n, connection: 'criteoConn' })),
+      ...pick(platformFlow('meta', sandbox), 'metaConn', 'meta'),
+      ...pick(platformFlow('meta', sandbox, { mode: 'replace' }), 'metaConn2', 'metaReplace').slice(1).map((n) => ({ ...n, connection: 'metaConn' })),
     ]);
   }
 
@@ -54,13 +56,16 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
     },
     criteoConn: { clientId: CRITEO_SANDBOX.clientId, clientSecret: CRITEO_SANDBOX.clientSecret },
     criteoAuthConn: { clientId: CRITEO_SANDBOX.clientId, clientSecret: CRITEO_SANDBOX.clientSecret, refreshToken: CRITEO_SANDBOX.refreshToken },
+    metaConn: { appId: META_SANDBOX.appId, appSecret: META_SANDBOX.appSecret, accessToken: META_SANDBOX.accessToken },
   };
+  /** Public identifiers of an app: not secrets. */
+  const PUBLIC = new Set(['clientId', 'appId']);
   const canarySecrets = () => [
-    ...Object.values(credentials).flatMap((c) => Object.entries(c).filter(([key]) => key !== 'clientId').map(([, value]) => value)),
+    ...Object.values(credentials).flatMap((c) => Object.entries(c).filter(([key]) => !PUBLIC.has(key)).map(([, value]) => value)),
     ...rig.issuedTokens,
   ];
 
-  it('runs every mode and fault path across the three platforms', async () => {
+  it('runs every mode and fault path across the four platforms', async () => {
     await rig.load(flow(), credentials);
     const { sandbox } = rig;
     const run = rig.run.bind(rig);
@@ -113,6 +118,22 @@ describe('privacy canary: no email, secret or token leaks anywhere', function ()
       plainBodies.some((r) => (r.body ?? '').includes(emails.plain[1])),
       'plain mode sends the (normalised) address: the scan must see it and allow it there only',
     );
+
+    // Meta: mirror, mirror again (removals by the same session rules), a throttle, dry run, replace.
+    sandbox.faults.reset(); // what is left of Snapchat's endless 500s would also match Meta's /users
+    s = await run('meta', { payload: segmentOf(emails.hashed), segment: 'Canary meta' });
+    assert.equal(s.status, 'completed', render(s.error));
+    sandbox.meta.throttleNext();
+    s = await run('meta', { payload: segmentOf(emails.hashed.slice(1), 4), segment: 'Canary meta' });
+    assert.equal(s.removed, 1, render(s));
+    s = await run('meta', { payload: segmentOf(emails.hashed), segment: 'Canary meta', dryRun: true });
+    assert.equal(s.status, 'completed', render(s.error));
+    s = await run('metaReplace', { payload: segmentOf(emails.hashed), segment: 'Canary meta replace' });
+    assert.equal(s.status, 'completed', render(s.error));
+    // A revoked token (190): the run fails, asks for a new sign-in, and says nothing of the token.
+    sandbox.meta.revokeAccessTokens();
+    s = await run('meta', { payload: segmentOf(emails.hashed), segment: 'Canary meta' });
+    assert.equal(s.status, 'failed', render(s));
 
     // invalid_grant everywhere: the refresh tokens are revoked and the access tokens expire.
     for (const [node, platform] of [
