@@ -29,7 +29,6 @@ export type ErrorCode =
   | 'api_version_retired' // the configured API version is gone
   | 'aborted' // the run stopped because of an earlier fatal error
   | 'state_io' // the durable state could not be read or written
-  | 'token_expiring' // a warning, not a failure: the run went well, but its access token expires soon
   | 'internal';
 
 const RETRYABLE: ReadonlySet<ErrorCode> = new Set(['auth_expired', 'rate_limited', 'platform_unavailable', 'network']);

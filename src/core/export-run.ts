@@ -39,8 +39,6 @@ export interface ExportSummary {
   audience?: AudienceSnapshot;
   /** What a run refused by a guard would have done (it sent nothing). */
   planned?: PlannedCounts;
-  /** What a person must act on soon, though the run went well (a token about to expire). */
-  warnings?: { code: ErrorCode; message: string }[];
   error?: { code: ErrorCode; message: string };
 }
 
@@ -105,8 +103,6 @@ export interface ExportRequest {
   readonly onPlan?: (batches: number, final: boolean) => void;
   /** The error the summary reports, as raised (with its `params` for a sentence in another language). */
   readonly onError?: (error: ExportError) => void;
-  /** A warning the platform raised during the run (see PlatformAdapter.warnings), as raised. */
-  readonly onWarning?: (warning: ExportError) => void;
   readonly now?: () => number;
 }
 
@@ -215,9 +211,6 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
       if (outcome.skipped) return finish('skipped', outcome.skipped);
       const snapshot = await withRetry(() => request.adapter.readAudience(audience), request.retry, retryHooks);
       if (snapshot.ok && snapshot.value) summary.audience = snapshot.value;
-      const warnings = request.adapter.warnings?.() ?? [];
-      if (warnings.length > 0) summary.warnings = warnings.map((warning) => warning.toJSON());
-      for (const warning of warnings) request.onWarning?.(warning);
 
       if (outcome.refusal) return finish('failed', outcome.refusal);
       if (sender.fatal) return finish('failed', sender.fatal);

@@ -1,5 +1,3 @@
-import type { ExportError } from './errors';
-
 /**
  * The contract between the platform-neutral engine and a platform folder.
  * A platform adapter declares its limits and maps the engine's few calls to its own API;
@@ -98,11 +96,6 @@ export interface PlatformAdapter {
   sendBatch(audience: AudienceRef, action: BatchAction, identifiers: WireBatch, context?: CallContext): Promise<BatchOutcome>;
   /** Empty the audience (only called with the `clear-then-add` strategy). */
   clearAudience(audience: AudienceRef, context?: CallContext): Promise<void>;
-  /**
-   * What a person must act on soon though the run went well (Meta: the token expires within 14 days),
-   * noticed while the run talked to the platform. Read once, after the run.
-   */
-  warnings?(): readonly ExportError[];
   /** Read the audience's size and status after a run; undefined when the platform has none. */
   readAudience(audience: AudienceRef): Promise<AudienceSnapshot | undefined>;
 }

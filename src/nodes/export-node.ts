@@ -199,12 +199,11 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       const batchMessages = config.base.batchMessages === 'each';
       status.started(fromQueue);
       let raised: ExportError | undefined;
-      const warnings: ExportError[] = [];
       try {
         const summary = await runFor(config, opener, input, (report) => {
           if (batchMessages) send([outputOf(segment.first, report, report.segment), null]);
           status.batchDone(report.batches);
-        }, (error) => (raised = error), (warning) => warnings.push(warning));
+        }, (error) => (raised = error));
         release(summary);
         if (closing.signal.aborted) {
           // The node is gone from the flow: its outputs lead nowhere; the log says what happened.
@@ -214,8 +213,6 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         }
         status.finished(summary);
         send([null, outputOf(segment.first, summary, summary.segment)]);
-        // A warning (a token about to expire) goes to the log and to Catch nodes; the run itself went well.
-        for (const warning of warnings) node.error(localised(warning), outputOf(segment.first, summary, summary.segment));
         await activity.finished(summary).catch((thrown: unknown) => node.warn(localised(toExportError(thrown)).message));
         const error = summary.error;
         // A Catch node receives a clone of this msg: it holds the summary, not the segment's emails.
@@ -229,7 +226,7 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       }
     }
 
-    async function runFor(config: Config, msg: NodeMessage, input: SegmentIntake, onBatch: ExportRequest['onBatch'], onError: ExportRequest['onError'], onWarning: ExportRequest['onWarning']): Promise<ExportSummary> {
+    async function runFor(config: Config, msg: NodeMessage, input: SegmentIntake, onBatch: ExportRequest['onBatch'], onError: ExportRequest['onError']): Promise<ExportSummary> {
       const { base: settingsBase } = config;
       const segment = SegmentInputSchema.safeParse(msg.segment ?? msg.topic);
       const adapterResult = openAdapter(config);
@@ -261,7 +258,6 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         onAuthExpired: (error) => adapterResult.session.tokens.invalidate(error.tokenGeneration),
         onBatch,
         onError,
-        onWarning,
       });
     }
 

@@ -123,8 +123,8 @@ export class ExportStatus {
     if (summary.dryRun && summary.status === 'completed') return this.draw({ fill: 'blue', shape: 'dot', text: this.t('dryRun', counts) }, progress);
     switch (summary.status) {
       case 'completed':
-        // Completed, but some profiles had no usable address or were refused, or a token expires soon: worth a look, not a green light.
-        return this.draw({ fill: summary.invalid > 0 || summary.rejected > 0 || (summary.warnings?.length ?? 0) > 0 ? 'yellow' : 'green', shape: 'dot', text: this.t('completed', counts) }, progress);
+        // Completed, but some profiles had no usable address or were refused: worth a look, not a green light.
+        return this.draw({ fill: summary.invalid > 0 || summary.rejected > 0 ? 'yellow' : 'green', shape: 'dot', text: this.t('completed', counts) }, progress);
       case 'completed-with-errors':
         return this.draw({ fill: 'yellow', shape: 'ring', text: this.t('partial', { failed: summary.batches.failed, total: summary.batches.total }) }, progress);
       case 'skipped':

@@ -4,7 +4,6 @@ import { SingleFlight } from '../../core/single-flight';
 import type { AudienceRef, AudienceSnapshot, BatchAction, BatchOutcome, CallContext, PlatformAdapter, PlatformLimits, SegmentTarget, WireBatch } from '../../core/types';
 import type { MetaClient } from './client';
 import { termsLink } from './errors';
-import { daysLeft, EXPIRY_WARNING_DAYS } from './identify';
 import type { Audience } from './schemas';
 
 export interface MetaAudienceSettings {
@@ -49,7 +48,6 @@ interface OpenSession {
  */
 export class MetaAdapter implements PlatformAdapter {
   private termsChecked = false;
-  private readonly noticed: ExportError[] = [];
   private readonly sessions = new Map<Edge, OpenSession>();
 
   constructor(
@@ -67,7 +65,6 @@ export class MetaAdapter implements PlatformAdapter {
 
   async resolveAudience(target: SegmentTarget): Promise<AudienceRef> {
     await this.assertTermsAccepted();
-    await this.checkTokenExpiry();
     const name = this.settings.audienceName || target.segmentName;
     if (this.settings.audienceId) return { id: this.settings.audienceId, name, accountKey: this.accountKey() };
     return resolving.run(`${this.accountKey()}\n${name}`, () => this.findOrCreate(name));
@@ -109,23 +106,6 @@ export class MetaAdapter implements PlatformAdapter {
     const session: OpenSession = { id: randomInt(1, 2 ** 47) * 64 + randomInt(0, 64), edge, audienceId, issued: 0, seqOf: new WeakMap() };
     this.sessions.set(edge, session);
     return session;
-  }
-
-  warnings(): readonly ExportError[] {
-    return this.noticed;
-  }
-
-  /**
-   * A long-lived token lasts 60 days and is renewed by a person, never silently: inside its last 14
-   * days every run says so (status, log, Catch). A token whose expiry cannot be read is left to the
-   * run's own calls (an invalid one fails them with 190).
-   */
-  private async checkTokenExpiry(): Promise<void> {
-    if (this.noticed.length > 0) return;
-    const token = await this.client.debugToken().catch(() => undefined);
-    const days = daysLeft(token?.expires_at ?? undefined);
-    if (days === undefined || days < 0 || days >= EXPIRY_WARNING_DAYS) return;
-    this.noticed.push(new ExportError('token_expiring', `The Meta access token expires in ${days} day${days === 1 ? '' : 's'}: renew it (sign in again or paste a new one); it is never renewed silently`, { params: { days } }));
   }
 
   /** The terms are checked once a run, before anything is looked up, created or uploaded. */
