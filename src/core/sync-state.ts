@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { type AudienceLease, assertLeaseHeld, InProcessAudienceLocks } from './audience-lock';
 import { assertDigest, DIGEST_LENGTH, DigestSet } from './digest-set';
 import { ExportError } from './errors';
-import { type JournalOperation, journalRecord, replayJournal } from './state-journal';
+import { type JournalOperation, journalRecord, type Replayed, replayJournal } from './state-journal';
 import { onePer } from './one-per';
 
 /**
@@ -68,11 +68,10 @@ export class FileSyncStateStore implements SyncStateStore {
     await this.appends.get(this.journalFor(key));
     const base = await this.readState(key);
     const journal = await readIfPresent(this.journalFor(key), 'Could not read the mirror state journal');
-    if (!journal || journal.length === 0) return base && { members: base, complete: true, journalled: false };
+    if (!journal || journal.length === 0) return loadedState(base, undefined);
     const replayed = replayJournal(journal, base);
     if (replayed.completeBytes < journal.length) await this.cutTornRecord(replayed.completeBytes, key);
-    if (!base && replayed.records === 0) return undefined;
-    return { members: replayed.members, complete: base !== undefined || replayed.replaced, journalled: true };
+    return loadedState(base, replayed);
   }
 
   async record(key: AudienceKey, operation: JournalOperation, digests: readonly string[], lease?: AudienceLease): Promise<void> {
@@ -187,6 +186,16 @@ export class FileSyncStateStore implements SyncStateStore {
       throw new ExportError('state_io', 'Could not write the mirror state');
     }
   }
+}
+
+/**
+ * What a store loaded: the saved state (`base`), with the journal of confirmed batches folded in
+ * (`replayed`, undefined when there is none). Undefined when neither says anything. Every store's `load` ends here.
+ */
+export function loadedState(base: Set<string> | undefined, replayed: Replayed | undefined): LoadedState | undefined {
+  if (!replayed) return base && { members: base, complete: true, journalled: false };
+  if (!base && replayed.records === 0) return undefined;
+  return { members: replayed.members, complete: base !== undefined || replayed.replaced, journalled: true };
 }
 
 /** A file's bytes, or undefined when there is none; any other failure is `state_io`. */

@@ -3,7 +3,7 @@ import { type AudienceLease, assertLeaseHeld } from '../core/audience-lock';
 import { assertDigest, DIGEST_LENGTH, DigestSet } from '../core/digest-set';
 import { ExportError } from '../core/errors';
 import { type JournalOperation, journalRecord, replayJournal } from '../core/state-journal';
-import type { AudienceKey, LoadedState, SyncStateStore } from '../core/sync-state';
+import { type AudienceKey, type LoadedState, loadedState, type SyncStateStore } from '../core/sync-state';
 import type { RedisConnection } from './redis-connection';
 import { RedisKeys } from './redis-keys';
 import { isFenced, RedisAudienceLocks } from './redis-locks';
@@ -58,10 +58,7 @@ export class RedisSyncStateStore implements SyncStateStore {
       return [replies[0][1] as Buffer[], replies[1][1] as Buffer[]];
     });
     const base = state.length > 0 ? await membersOf(state) : undefined;
-    if (records.length === 0) return base && { members: base, complete: true, journalled: false };
-    const replayed = replayJournal(Buffer.concat(records), base);
-    if (!base && replayed.records === 0) return undefined;
-    return { members: replayed.members, complete: base !== undefined || replayed.replaced, journalled: true };
+    return loadedState(base, records.length === 0 ? undefined : replayJournal(Buffer.concat(records), base));
   }
 
   async record(key: AudienceKey, operation: JournalOperation, digests: readonly string[], lease?: AudienceLease): Promise<void> {
