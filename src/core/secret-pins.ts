@@ -6,15 +6,19 @@ import { fileDocument, type JsonDocument, MISSING } from './json-file';
 /**
  * Host pinning (DESIGN §6): a stored secret (client secret, refresh token, developer token, access
  * token) and every token derived from it go only to the hosts it was entered for. A pin records, per
- * connection and credential, a salted digest of the value and the host sets it was entered for.
- * A value seen for the first time is pinned to the hosts it arrives with (it was typed for them,
- * by whoever typed it); a known value whose connection now names other hosts is refused, so a user
- * who can only edit flows cannot point an administrator's secrets at a listener of theirs.
+ * connection and credential, a salted digest of a value and the host sets it was entered for; a
+ * credential may hold pins for several values (the one stored now, and values typed in a dialog that
+ * a deploy has not stored yet), so entering one value never unpins another.
+ * A value seen for the first time at a start is pinned to the hosts it arrives with (it was typed for
+ * them, by whoever typed it); a known value whose connection now names other hosts is refused, so a
+ * user who can only edit flows cannot point an administrator's secrets at a listener of theirs.
  * Entering the value again (the connection dialog posts it, or a sign-in returns it) adds the new hosts.
  */
 
 /** Host sets remembered per value: an administrator moving between a proxy and the real host keeps both. */
 const MAX_HOST_SETS = 4;
+/** Values entered but not (yet) stored, kept per credential; the stored one is never evicted by them. */
+const MAX_ENTERED_VALUES = 8;
 
 export type Secrets = Readonly<Record<string, string | undefined>>;
 
@@ -40,9 +44,13 @@ export function hostSetKey(hosts: readonly string[]): string {
   return createHash('sha256').update([...new Set(normalised)].sort().join('\n')).digest('hex').slice(0, 32);
 }
 
-const PinSchema = z.object({ digest: z.string(), hosts: z.array(z.string()) });
-const FileSchema = z.object({ salt: z.string(), connections: z.record(z.string(), z.record(z.string(), PinSchema)) });
+/** `stored`: the value the connection held at its last start (the others were typed and not deployed, or replaced since). */
+const PinSchema = z.object({ digest: z.string(), hosts: z.array(z.string()), stored: z.boolean().optional() });
+/** Earlier files kept one pin per credential (the value then stored). */
+const CredentialPinsSchema = z.union([z.array(PinSchema), PinSchema.transform((pin) => [{ ...pin, stored: true }])]);
+const FileSchema = z.object({ salt: z.string(), connections: z.record(z.string(), z.record(z.string(), CredentialPinsSchema)) });
 type PinFile = z.infer<typeof FileSchema>;
+type Pin = z.infer<typeof PinSchema>;
 
 /**
  * Pins in one document: `<data dir>/pins.json` (mode 0600), or its key in a shared store. Changes are
@@ -59,10 +67,15 @@ export class DocumentSecretPins implements SecretPins {
       const refused: string[] = [];
       for (const [name, value] of present(secrets)) {
         const digest = digestOf(pins.salt, connectionId, name, value);
-        const pin = connection[name];
-        if (pin?.digest === digest) {
-          if (!pin.hosts.includes(hostKey)) refused.push(name);
-        } else connection[name] = { digest, hosts: [hostKey] };
+        const known = connection[name] ?? [];
+        const pin = known.find((candidate) => candidate.digest === digest);
+        if (pin && !pin.hosts.includes(hostKey)) {
+          refused.push(name);
+          continue;
+        }
+        // This value is the one stored now: a value stored before it is gone from the credentials.
+        const others = known.filter((candidate) => candidate !== pin && !candidate.stored);
+        connection[name] = [...others, { digest, hosts: pin?.hosts ?? [hostKey], stored: true }];
       }
       if (refused.length > 0) throw hostsChanged(refused);
     });
@@ -73,8 +86,9 @@ export class DocumentSecretPins implements SecretPins {
     const hostKey = hostSetKey(hosts);
     const refused = present(secrets)
       .filter(([name, value]) => {
-        const pin = pins.connections[connectionId]?.[name];
-        return !pin || pin.digest !== digestOf(pins.salt, connectionId, name, value) || !pin.hosts.includes(hostKey);
+        const digest = digestOf(pins.salt, connectionId, name, value);
+        const pin = pins.connections[connectionId]?.[name]?.find((candidate) => candidate.digest === digest);
+        return !pin?.hosts.includes(hostKey);
       })
       .map(([name]) => name);
     if (refused.length > 0) throw hostsChanged(refused);
@@ -86,8 +100,10 @@ export class DocumentSecretPins implements SecretPins {
       const connection = (pins.connections[connectionId] ??= {});
       for (const [name, value] of present(secrets)) {
         const digest = digestOf(pins.salt, connectionId, name, value);
-        const known = connection[name]?.digest === digest ? connection[name].hosts.filter((key) => key !== hostKey) : [];
-        connection[name] = { digest, hosts: [...known, hostKey].slice(-MAX_HOST_SETS) };
+        const known = connection[name] ?? [];
+        const pin = known.find((candidate) => candidate.digest === digest);
+        const entered: Pin = { digest, hosts: [...(pin?.hosts.filter((key) => key !== hostKey) ?? []), hostKey].slice(-MAX_HOST_SETS), stored: pin?.stored };
+        connection[name] = withoutOldestEntered([...known.filter((candidate) => candidate !== pin), entered]);
       }
     });
   }
@@ -111,6 +127,13 @@ export class DocumentSecretPins implements SecretPins {
     );
     if (refusal) throw refusal;
   }
+}
+
+/** Values typed again and again (by anyone who may open the dialog) push out the oldest typed ones, never the stored one. */
+function withoutOldestEntered(pins: Pin[]): Pin[] {
+  const entered = pins.filter((pin) => !pin.stored);
+  const evicted = new Set(entered.slice(0, Math.max(0, entered.length - MAX_ENTERED_VALUES)));
+  return pins.filter((pin) => !evicted.has(pin));
 }
 
 /** Pins in a file of their own (the file store's `pins.json`). */

@@ -121,11 +121,18 @@ export class ApprovalStore {
     });
   }
 
-  /** A connection started administrator-scoped: remember it, so editing its scope in the flow file cannot lower it. */
-  async recordAdministratorScope(connectionId: string): Promise<void> {
-    if ((await this.connection(connectionId))?.scope === 'administrators') return;
+  /**
+   * A connection started (or was deployed disabled) administrator-scoped: remember the scope, so editing
+   * it in the flow file cannot lower it, and, when no administrator has approved the connection yet, its
+   * configuration as first deployed, so what a contributor changes after that needs an administrator
+   * again (an administrator saving an export's dialog no longer approves the changed connection with it).
+   */
+  async recordAdministratorConnection(connectionId: string, connectionPrint: string): Promise<void> {
+    const known = await this.connection(connectionId);
+    if (known?.scope === 'administrators' && known.fingerprint) return;
     await this.change((file) => {
-      file.connections[connectionId] = { ...file.connections[connectionId], scope: 'administrators' };
+      const current = file.connections[connectionId];
+      file.connections[connectionId] = { fingerprint: current?.fingerprint ?? connectionPrint, scope: 'administrators' };
     });
   }
 

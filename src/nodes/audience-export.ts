@@ -1,7 +1,7 @@
 import { PLATFORMS } from '../platforms';
 import { registerActivityApi } from './activity';
 import { registerAdminApi } from './admin-api';
-import { registerConnectionNode } from './connection-node';
+import { recordStartsOfIdleConnections, registerConnectionNode } from './connection-node';
 import { registerExportNode } from './export-node';
 import type { NodeRedApi } from './red-types';
 import { assertStoreSetting } from './stores';
@@ -19,4 +19,5 @@ export = function register(RED: NodeRedApi): void {
     registerConnectionNode(RED, platform);
     registerExportNode(RED, platform);
   }
+  recordStartsOfIdleConnections(RED, PLATFORMS);
 };

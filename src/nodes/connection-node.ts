@@ -5,7 +5,7 @@ import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settin
 import { EncryptedRefreshTokenStore } from '../core/secret-store';
 import { DocumentSecretPins, hostSetKey, type Secrets } from '../core/secret-pins';
 import type { RefreshTokenStore } from '../core/token-manager';
-import { ApprovalStore } from './approvals';
+import { ApprovalStore, fingerprintOf } from './approvals';
 import { type ConnectionBase, ConnectionBaseSchema, describeIssues } from './config-schemas';
 import type { CredentialDefinition, NodeConfig, NodeRedApi, RuntimeNode } from './red-types';
 import { documentOf } from './stores';
@@ -60,13 +60,10 @@ export function registerConnectionNode(RED: NodeRedApi, platform: PlatformDefini
     /** Secrets new to this connection are pinned to its hosts; known ones must have been entered for them. */
     let pinned: Promise<void> = Promise.resolve();
     const pin = (): void => {
-      if (!node.settings) return;
-      pinned = secretPins(RED).verify(node.id, secretsOf(platform, node.credentials ?? {}), platform.connection.hosts(node.settings));
+      pinned = recordStart(RED, platform, config, node.credentials ?? {});
       pinned.catch(() => undefined); // reported when the connection is used
     };
     pin();
-    // Once administrator-scoped, always, until an administrator says otherwise (see approvals.ts).
-    if (node.base.scope === 'administrators' && RED.settings.adminAuth) ApprovalStore.for(RED).recordAdministratorScope(node.id).catch(() => undefined);
 
     node.assertAllowed = async () => {
       // Closed by a deploy (consent withdrawn, hosts changed) or a shutdown: its runs send nothing more.
@@ -109,6 +106,43 @@ export function registerConnectionNode(RED: NodeRedApi, platform: PlatformDefini
     });
   }
   RED.nodes.registerType(nodeTypesOf(platform).connection, ConnectionNodeConstructor, { credentials: credentialTypes(platform) });
+}
+
+/**
+ * What a connection's start records, enabled or not: its secrets pinned to its hosts (known ones must
+ * have been entered for them: refused otherwise) and, administrator-scoped, its scope and first
+ * deployed configuration (approvals.ts). Resolves when the pins allow the connection to be used.
+ */
+function recordStart(RED: NodeRedApi, platform: PlatformDefinition, config: NodeConfig, credentials: Readonly<Record<string, string | undefined>>): Promise<void> {
+  const base = ConnectionBaseSchema.safeParse(config);
+  if (base.success && base.data.scope === 'administrators' && RED.settings.adminAuth) {
+    ApprovalStore.for(RED).recordAdministratorConnection(config.id, fingerprintOf(config)).catch(() => undefined);
+  }
+  const settings = settingsSchema(platform.connection.fields).safeParse(config);
+  if (!settings.success) return Promise.resolve();
+  return secretPins(RED).verify(config.id, secretsOf(platform, credentials), platform.connection.hosts(settings.data));
+}
+
+/** The listener of the runtime this module was last registered with (a test runtime registers it again). */
+let watching: { readonly RED: NodeRedApi; readonly listener: () => void } | undefined;
+
+/**
+ * A disabled connection (or one on a disabled tab) is configured but never constructed: record its
+ * start at each deploy all the same, so secrets an administrator deployed on it are pinned to the hosts
+ * they came with before a contributor can re-host, re-scope and enable it.
+ */
+export function recordStartsOfIdleConnections(RED: NodeRedApi, platforms: readonly PlatformDefinition[]): void {
+  if (watching) watching.RED.events?.removeListener('flows:started', watching.listener);
+  const byType = new Map(platforms.map((platform) => [nodeTypesOf(platform).connection, platform]));
+  const listener = (): void => {
+    RED.nodes.eachNode?.((config) => {
+      const platform = byType.get(config.type);
+      if (!platform || RED.nodes.getNode(config.id)) return; // a constructed one recorded its own start
+      recordStart(RED, platform, config, RED.nodes.getCredentials?.(config.id) ?? {}).catch(() => undefined);
+    });
+  };
+  RED.events?.on('flows:started', listener);
+  watching = { RED, listener };
 }
 
 /**

@@ -99,4 +99,6 @@ export interface NodeRedApi {
   _(key: string, substitutions?: Record<string, string | number>): string;
   /** Messages to every editor connected (`RED.comms.subscribe` in the editor); `retain` keeps the last one for editors that connect later. */
   comms?: { publish(topic: string, data: unknown, retain?: boolean): void };
+  /** The runtime's events (`flows:started` after each deploy and at start-up). */
+  events?: { on(event: string, listener: () => void): void; removeListener(event: string, listener: () => void): void };
 }

@@ -36,6 +36,28 @@ describe('host pins', () => {
     await assert.rejects(store.assertEnteredFor('other', { clientSecret: 's3cret' }, HOSTS), refused(/clientSecret/), 'nothing is known of another connection');
   });
 
+  it('values typed in a dialog (by anyone who may open it) never unpin the stored one, however many', async () => {
+    const { store } = await pins();
+    await store.verify('conn', { clientSecret: 's3cret', refreshToken: 'r3fresh' }, HOSTS);
+    for (let n = 0; n < 20; n++) await store.enter('conn', { clientSecret: `made-up-${n}`, refreshToken: `made-up-${n}` }, ELSEWHERE);
+    await assert.rejects(store.verify('conn', { clientSecret: 's3cret', refreshToken: 'r3fresh' }, ELSEWHERE), refused(/clientSecret, refreshToken were entered/));
+    await store.verify('conn', { clientSecret: 's3cret', refreshToken: 'r3fresh' }, HOSTS);
+    // A typed value the deploy then stores is the stored one from then on: the earlier stored one goes.
+    await store.enter('conn', { clientSecret: 'made-up-19' }, ELSEWHERE);
+    await store.verify('conn', { clientSecret: 'made-up-19' }, ELSEWHERE);
+    await assert.rejects(store.assertEnteredFor('conn', { clientSecret: 's3cret' }, HOSTS), refused(/clientSecret/));
+  });
+
+  it('reads the earlier one-pin-per-credential file as the stored values', async () => {
+    const { file, store } = await pins();
+    await store.verify('conn', { clientSecret: 's3cret' }, HOSTS);
+    const current = JSON.parse(await fs.readFile(file, 'utf8')) as { connections: { conn: { clientSecret: Array<Record<string, unknown>> } } };
+    const [{ stored: _stored, ...legacy }] = current.connections.conn.clientSecret;
+    await fs.writeFile(file, JSON.stringify({ ...current, connections: { conn: { clientSecret: legacy } } }));
+    await assert.rejects(store.verify('conn', { clientSecret: 's3cret' }, ELSEWHERE), refused(/clientSecret/));
+    await store.verify('conn', { clientSecret: 's3cret' }, HOSTS);
+  });
+
   it('admin routes use a stored value only for hosts it was entered for, and never pin it themselves', async () => {
     const { store } = await pins();
     await assert.rejects(store.assertEnteredFor('conn', { clientSecret: 's3cret' }, HOSTS), refused(/clientSecret/), 'unknown values are not trusted');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { exportFields } from '../../src/core/export-fields';
 import { defaultsOf, type FieldDefinition, type FieldValue, settingsSchema } from '../../src/core/fields';
 import { nodeTypesOf } from '../../src/core/platform';
+import { fingerprintOf } from '../../src/nodes/approvals';
 import { PLATFORMS } from '../../src/platforms';
 
 /**
@@ -69,6 +70,18 @@ describe('platform definitions', () => {
           if (field.host) assert.notDeepEqual(after, before, `${field.name} is marked host, but hosts() ignores it`);
           else assert.deepEqual(after, before, `hosts() reads ${field.name}, which is not marked host`);
         }
+      });
+
+      it('an approval of the connection binds every one of its settings (hosts first), its consent and its scope', () => {
+        const type = nodeTypesOf(platform).connection;
+        const approved = { type, scope: 'administrators', consent: true, ...settingsSchema(connectionFields).parse({}) };
+        const print = fingerprintOf(approved);
+        const changes: Array<[string, unknown]> = [['consent', false], ['scope', 'contributors'], ...connectionFields.map((field): [string, unknown] => [field.name, another(field)])];
+        for (const [name, value] of changes) {
+          if (value === undefined) continue;
+          assert.notEqual(fingerprintOf({ ...approved, [name]: value }), print, `${name} changed, the approval still matches`);
+        }
+        assert.equal(fingerprintOf({ ...approved, name: 'renamed' }), print, 'a label is not a setting');
       });
     });
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CRITEO_SANDBOX, MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX, startSandbox } from '../../src/sandbox';
+import { fingerprintOf } from '../../src/nodes/approvals';
+import { CRITEO_SANDBOX, META_SANDBOX, MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX, startSandbox } from '../../src/sandbox';
 import { type Embedded, type Listener, startEmbedded, startListener } from './embedded';
 
 /**
@@ -10,7 +11,7 @@ import { type Embedded, type Listener, startEmbedded, startListener } from './em
  * listener on loopback plays the attacker's host. Each attack must fail with nothing sent to the
  * listener; an administrator's own host change works once the secrets are entered again.
  */
-const SECRETS = [SNAPCHAT_SANDBOX.clientSecret, SNAPCHAT_SANDBOX.refreshToken, MICROSOFT_ADS_SANDBOX.clientSecret, MICROSOFT_ADS_SANDBOX.refreshToken, MICROSOFT_ADS_SANDBOX.developerToken, CRITEO_SANDBOX.clientSecret];
+const SECRETS = [SNAPCHAT_SANDBOX.clientSecret, SNAPCHAT_SANDBOX.refreshToken, MICROSOFT_ADS_SANDBOX.clientSecret, MICROSOFT_ADS_SANDBOX.refreshToken, MICROSOFT_ADS_SANDBOX.developerToken, CRITEO_SANDBOX.clientSecret, META_SANDBOX.accessToken, META_SANDBOX.appSecret];
 const REDIRECT_URI = 'http://127.0.0.1:1880/audience-export/auth/callback';
 
 interface Platform {
@@ -43,15 +44,21 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
       // The worst case: plain addresses, which only this setting lets leave the process.
       exporter: { type: 'criteo-audience', advertiserId: CRITEO_SANDBOX.advertiserId, audienceName: '', audienceId: '', emailEncoding: 'plain' },
     },
+    meta: {
+      connection: { type: 'meta-connection', apiVersion: META_SANDBOX.apiVersion },
+      credentials: { accessToken: META_SANDBOX.accessToken, appId: META_SANDBOX.appId, appSecret: META_SANDBOX.appSecret },
+      exporter: { type: 'meta-audience', adAccountId: META_SANDBOX.adAccountId, audienceId: '', audienceName: '', customerFileSource: 'USER_PROVIDED_ONLY' },
+    },
   });
 
   /** One tab: the connection `conn` (administrator-scoped), the export `exp`, a file node for summaries, an inject `inj`. */
-  function flow(platform: Platform, options: { hosts?: string; credentials?: boolean; connection?: Record<string, unknown>; exporter?: Record<string, unknown> } = {}) {
+  function flow(platform: Platform, options: { hosts?: string; credentials?: boolean | Record<string, string>; connection?: Record<string, unknown>; exporter?: Record<string, unknown>; connectionId?: string } = {}) {
     const hosts = options.hosts ?? sandbox.url;
+    const conn = options.connectionId ?? 'conn';
     return [
       { id: 'tab', type: 'tab', label: 'attacks' },
-      { id: 'conn', name: 'admin connection', scope: 'administrators', consent: true, authBaseUrl: hosts, apiBaseUrl: hosts, ...platform.connection, ...options.connection, ...(options.credentials ? { credentials: platform.credentials } : {}) },
-      { id: 'exp', z: 'tab', name: '', connection: 'conn', segments: [], emailField: 'email', consentField: '', mode: 'add', dryRun: false, maxRemovalPercent: 50, x: 300, y: 100, wires: [[], ['out']], ...platform.exporter, ...options.exporter },
+      { id: conn, name: 'admin connection', scope: 'administrators', consent: true, authBaseUrl: hosts, apiBaseUrl: hosts, ...platform.connection, ...options.connection, ...(options.credentials ? { credentials: options.credentials === true ? platform.credentials : options.credentials } : {}) },
+      { id: 'exp', z: 'tab', name: '', connection: conn, segments: [], emailField: 'email', consentField: '', mode: 'add', dryRun: false, maxRemovalPercent: 50, x: 300, y: 100, wires: [[], ['out']], ...platform.exporter, ...options.exporter },
       { id: 'out', type: 'file', z: 'tab', name: '', filename: runtime.summariesFile, filenameType: 'str', appendNewline: true, createDir: true, overwriteFile: 'false', encoding: 'none', x: 500, y: 100, wires: [] },
       { id: 'inj', type: 'inject', z: 'tab', name: '', props: [{ p: 'payload' }, { p: 'topic', vt: 'str' }], repeat: '', once: false, topic: 'Attacked', payload: '[{"email":"victim.one@example.com"},{"email":"victim.two@example.com"}]', payloadType: 'json', x: 100, y: 100, wires: [['exp']] },
     ];
@@ -91,7 +98,7 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
     listener.received.length = 0;
   });
 
-  for (const name of ['snapchat', 'microsoft-ads', 'criteo']) {
+  for (const name of ['snapchat', 'microsoft-ads', 'criteo', 'meta']) {
     it(`${name}: a contributor who points the hosts at a listener gets no secret, no token and no address; the administrator's setup still works`, async () => {
       const platform = platforms()[name];
       await adminSetsUp(platform);
@@ -168,6 +175,67 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
     } finally {
       await second.close();
     }
+  });
+
+  it('a contributor who types made-up secrets for a listener (the dialog\'s pin route) unpins nothing of what an administrator entered', async () => {
+    const platform = platforms().snapchat;
+    const contributors = { connection: { scope: 'contributors' }, connectionId: 'contributors-conn' };
+    await runtime.deploy('admin', flow(platform, { ...contributors, credentials: true }));
+    assert.equal((await runOnce('contributor')).status, 'completed');
+    // On a contributors' connection the contributor may open the dialog and type values: theirs, not the administrator's.
+    const madeUp = { ...(flow(platform, { ...contributors, hosts: listener.url })[1] as Record<string, unknown>), clientSecret: 'made-up-secret', refreshToken: 'made-up-token' };
+    for (let n = 0; n < 12; n++) assert.equal((await runtime.call('contributor', 'POST', '/audience-export/pins/contributors-conn', { ...madeUp, clientSecret: `made-up-secret-${n}` })).status, 200);
+    await runtime.deploy('contributor', flow(platform, { ...contributors, hosts: listener.url }));
+    const attacked = await runOnce('contributor');
+    assert.equal(attacked.error?.code, 'secrets_required', JSON.stringify(attacked.error));
+    assertListenerGotNothing();
+  });
+
+  it('a connection an administrator deployed disabled (no dialog) keeps its pins and scope when a contributor re-hosts, re-scopes and enables it', async () => {
+    const platform = platforms().snapchat;
+    const disabled = flow(platform, { credentials: true, connectionId: 'disabled-conn' });
+    (disabled[1] as Record<string, unknown>).d = true;
+    await runtime.deploy('admin', disabled);
+    await runtime.deploy('contributor', flow(platform, { hosts: listener.url, connection: { scope: 'contributors' }, connectionId: 'disabled-conn' }));
+    const attacked = await runOnce('contributor');
+    assert.match(attacked.error?.code ?? '', /^(secrets_required|approval_required)$/, JSON.stringify(attacked.error));
+    assertListenerGotNothing();
+    // Back on the administrator's hosts it is still the administrator's connection: the contributor's scope does not count.
+    await runtime.deploy('contributor', flow(platform, { connection: { scope: 'contributors' }, connectionId: 'disabled-conn' }));
+    sandbox.recorder.clear();
+    assert.equal((await runOnce('contributor')).error?.code, 'approval_required');
+    assert.equal(sandbox.recorder.requests.length, 0);
+  });
+
+  it('an approval binds the connection\'s hosts: secrets entered for two host sets, the contributor switching between them waits for an administrator', async () => {
+    const platform = platforms().snapchat;
+    const second = await startSandbox({ rateLimit: false });
+    try {
+      await adminSetsUp(platform);
+      const { credentials: _c, ...onSecond } = flow(platform, { hosts: second.url })[1] as Record<string, unknown>;
+      assert.equal((await runtime.call('admin', 'POST', '/audience-export/pins/conn', { ...onSecond, ...platform.credentials })).status, 200);
+      assert.notEqual(fingerprintOf(onSecond), fingerprintOf(flow(platform)[1] as Record<string, unknown>));
+      await runtime.deploy('contributor', flow(platform, { hosts: second.url }));
+      assert.equal((await runOnce('contributor')).error?.code, 'approval_required');
+      assert.equal(second.recorder.requests.length, 0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('an administrator saving an export does not approve, with it, a connection a contributor changed after it was deployed', async () => {
+    const platform = platforms().snapchat;
+    // Deployed without the dialogs (an import, the admin API): nothing approved, only what was deployed is recorded.
+    await runtime.deploy('admin', flow(platform, { credentials: true, connection: { consent: false }, connectionId: 'imported-conn' }));
+    await runtime.deploy('contributor', flow(platform, { connectionId: 'imported-conn' }));
+    const { credentials: _c, ...ticked } = flow(platform, { connectionId: 'imported-conn' })[1] as Record<string, unknown>;
+    const approval = await runtime.call('admin', 'POST', '/audience-export/approvals/exp', { ...flow(platform, { connectionId: 'imported-conn' })[2], connectionConfig: ticked });
+    assert.equal(approval.status, 200, JSON.stringify(approval.json));
+    sandbox.recorder.clear();
+    assert.equal((await runOnce('contributor')).error?.code, 'approval_required', 'the contributor ticked "I agree": an administrator must look at the connection');
+    assert.equal(sandbox.recorder.requests.length, 0);
+    await runtime.call('admin', 'POST', '/audience-export/connection-approvals/imported-conn', ticked);
+    assert.equal((await runOnce('contributor')).status, 'completed');
   });
 
   it('a disabled connection: the admin routes never send its stored secrets to posted hosts', async () => {
