@@ -47,6 +47,8 @@ export interface ExportErrorOptions {
   /**
    * The specifics of the sentence a node says for this code in the runtime's language (the
    * `errors.<code>` string of the catalogues): counts, a field name. Never an address or a secret.
+   * `count` picks the sentence's plural form (`errors.<code>_one`, `_other`…); `variant` names another
+   * sentence of the same code (`errors.<code>_<variant>`).
    */
   readonly params?: Readonly<Record<string, string | number>>;
 }

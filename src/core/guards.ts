@@ -29,8 +29,9 @@ export function assertSomeAddressUsable(counts: ReadCounts, emailField: string, 
   const fields = names.length > 0 ? `the profiles have the fields ${names.join(', ')}${more}` : 'the profiles have no fields to choose from';
   throw new ExportError(
     'no_valid_emails',
-    redact(`Email field \`${emailField}\` matched no address in ${count(counts.invalid)} of ${count(counts.profiles)} profiles; ${fields}; nothing was sent`, { maxLength: 600 }),
-    { params: { field: redact(emailField, { maxLength: MAX_NAME_LENGTH }), fields: names.length > 0 ? redact(`${names.join(', ')}${more}`, { maxLength: 400 }) : '—', profiles: counts.profiles } },
+    redact(`Email field \`${emailField}\` matched no address in ${count(counts.invalid)} of ${count(counts.profiles)} ${counts.profiles === 1 ? 'profile' : 'profiles'}; ${fields}; nothing was sent`, { maxLength: 600 }),
+    // `count` picks the catalogue's plural form (profile, profiles).
+    { params: { field: redact(emailField, { maxLength: MAX_NAME_LENGTH }), fields: names.length > 0 ? redact(`${names.join(', ')}${more}`, { maxLength: 400 }) : '—', invalid: counts.invalid, profiles: counts.profiles, count: counts.profiles } },
   );
 }
 
@@ -60,7 +61,7 @@ export function assertRemovalAllowed(check: RemovalCheck): void {
     throw new ExportError(
       'removal_guard',
       'Replace with no usable identifier would only empty the audience; nothing was sent. If that is what you want, set maxRemovalPercent to 100 for this run',
-      { params: { removing: check.delivered ?? 0, delivered: check.delivered ?? 0, percent: 100, max: maxRemovalPercent } },
+      { params: { variant: 'wipe_only', max: maxRemovalPercent } },
     );
   }
   if (!delivered) return;
@@ -71,8 +72,8 @@ export function assertRemovalAllowed(check: RemovalCheck): void {
   const outcome = sent > 0 ? `no one was removed (${count(sent)} additions had already gone out while the segment was read)` : 'nothing was sent';
   throw new ExportError(
     'removal_guard',
-    `${mode === 'mirror' ? 'Mirror' : 'Replace'} would ${verb} ${count(removals)} of the ${count(delivered)} identifiers this export last delivered to the audience (${percent(share)}), more than maxRemovalPercent (${maxRemovalPercent}%); ${outcome}. If the segment really shrank, raise maxRemovalPercent for one run (100 turns the guard off)`,
-    { params: { removing: removals, delivered, percent: share >= 10 ? Math.round(share) : Math.round(share * 10) / 10, max: maxRemovalPercent } },
+    `${mode === 'mirror' ? 'Mirror' : 'Replace'} would ${verb} ${count(removals)} of the ${count(delivered)} ${delivered === 1 ? 'identifier' : 'identifiers'} this export last delivered to the audience (${percent(share)}), more than maxRemovalPercent (${maxRemovalPercent}%); ${outcome}. If the segment really shrank, raise maxRemovalPercent for one run (100 turns the guard off)`,
+    { params: { removing: removals, delivered, count: delivered, percent: share >= 10 ? Math.round(share) : Math.round(share * 10) / 10, max: maxRemovalPercent } },
   );
 }
 

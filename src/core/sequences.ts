@@ -189,8 +189,8 @@ export class SequenceTracker<M extends SequenceMessage> {
     const seconds = Math.round(this.options.timeoutMs / 1000);
     const error = new ExportError(
       'sequence_timeout',
-      `msg.parts sequence ${quote(id)} received ${received}${of} parts and then nothing for ${seconds} s; it expired and nothing more was sent (audienceExportPartsTimeoutMs in settings.js sets the wait)`,
-      { params: { received, seconds } },
+      `msg.parts sequence ${quote(id)} received ${received}${of} ${(sequence.count ?? received) === 1 ? 'part' : 'parts'} and then nothing for ${seconds} s; it expired and nothing more was sent (audienceExportPartsTimeoutMs in settings.js sets the wait)`,
+      { params: { received, count: received, seconds } },
     );
     this.options.onExpired(error, id, sequence.first);
   }

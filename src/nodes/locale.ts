@@ -14,6 +14,14 @@ export function runtimeLocale(RED: Pick<NodeRedApi, 'settings'>, env: NodeJS.Pro
   return /^[a-z]{2}(-[A-Za-z]{2})?$/.test(language) ? language : 'en-US';
 }
 
+/**
+ * What `RED._` gets: the substitutions with their numbers written for `locale`, and `count` as the
+ * number itself, from which i18next picks the plural form (`key_one`, `key_many`, `key_other`).
+ */
+export function translationValues(locale: string, values: Readonly<Record<string, string | number>> = {}): Record<string, string | number> {
+  return { ...localNumbers(locale, values), ...(typeof values.count === 'number' ? { count: values.count } : {}) };
+}
+
 /** i18n substitutions with their numbers written for `locale` (non-numbers as they are). */
 export function localNumbers(locale: string, values: Readonly<Record<string, string | number>> = {}): Record<string, string> {
   const format = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });

@@ -1,5 +1,5 @@
 import type { ErrorCode, ExportError } from '../core/errors';
-import { localNumbers } from './locale';
+import { translationValues } from './locale';
 import type { NodeRedApi } from './red-types';
 
 /**
@@ -30,8 +30,10 @@ export class NodeError extends Error {
  * needs specifics this error does not carry. Either way the summary keeps the English detail.
  */
 export function nodeErrorOf(RED: Pick<NodeRedApi, '_'>, locale: string, error: ExportError): NodeError {
-  const key = `audience-export.errors.${error.code}`;
-  const sentence = RED._(key, { detail: error.message, ...localNumbers(locale, error.params) });
+  const variant = error.params?.variant;
+  const sentenceName = typeof variant === 'string' ? `${error.code}_${variant}` : error.code;
+  const key = `audience-export.errors.${sentenceName}`;
+  const sentence = RED._(key, { detail: error.message, ...translationValues(locale, error.params) });
   const usable = sentence !== key && !sentence.endsWith(`:${key}`) && !/__\w+__/.test(sentence);
   return new NodeError(usable ? sentence : error.message, error.code);
 }

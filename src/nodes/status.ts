@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../core/errors';
 import type { ExportSummary } from '../core/export-run';
 import type { RetryWait } from '../core/retry';
-import { localNumbers, runtimeLocale } from './locale';
+import { runtimeLocale, translationValues } from './locale';
 import type { NodeRedApi, NodeStatus, RuntimeNode } from './red-types';
 
 /** What an export node is doing, for its status and the editor's sidebar. */
@@ -45,7 +45,7 @@ export class ExportStatus {
   }
 
   private t(key: string, values?: Record<string, string | number>): string {
-    return this.RED._(`audience-export.status.${key}`, localNumbers(this.locale, values));
+    return this.RED._(`audience-export.status.${key}`, translationValues(this.locale, values));
   }
 
   private draw(status: NodeStatus, progress: Omit<LiveProgress, 'text' | 'queued'>): void {
@@ -57,7 +57,7 @@ export class ExportStatus {
   /** Parts of a sequence arrive; shown only while no run is in progress (its progress matters more). */
   receiving(parts: number): void {
     if (this.run || Date.now() - this.lastDrawAt < REDRAW_MS) return;
-    this.draw({ fill: 'blue', shape: 'ring', text: this.t('receiving', { parts }) }, { state: 'receiving', sent: 0, total: 0 });
+    this.draw({ fill: 'blue', shape: 'ring', text: this.t('receiving', { parts, count: parts }) }, { state: 'receiving', sent: 0, total: 0 });
   }
 
   /** How many runs wait behind the one in progress. */

@@ -257,7 +257,7 @@ describe(`the editor tells the truth at a glance (Node-RED ${nodeRedVersion}, Ch
       await caught.locator('.red-ui-debug-msg-expandable').first().click();
       const text = await caught.innerText();
       // Debug shortens long strings: the sentence's start, in French, with the field named.
-      assert.match(text, /message: "Aucun des 2 profils n'a d'adresse e-mail utilisable dans le champ email \(les pro/, text);
+      assert.match(text, /message: "Le champ e-mail `email` ne donne aucune adresse dans 2 profils sur 2 ; les profi/, text);
       assert.match(text, /code: "no_valid_emails"/, text);
       assert.doesNotMatch(text, /ExportError|stack/, text);
       await editor.screenshot('fr-catch-error');

@@ -266,6 +266,18 @@ describe('export run: guards, one run per audience, stop on close', () => {
     assert.deepEqual(platform.members, hashes(...all.slice(40)));
   });
 
+  it('mirror: removing exactly maxRemovalPercent runs; one more identifier is refused', async () => {
+    const { platform, run } = await setup();
+    const all = letters(100);
+    await run(emails(...all), { maxRemovalPercent: 50 });
+    const over = await run(emails(...all.slice(51)), { maxRemovalPercent: 50, dryRun: true });
+    assert.equal(over.error?.code, 'removal_guard', '51 of 100 is more than 50%');
+    const exactly = await run(emails(...all.slice(50)), { maxRemovalPercent: 50 });
+    assert.equal(exactly.status, 'completed', 'the limit itself is allowed');
+    assert.equal(exactly.removed, 50);
+    assert.deepEqual(platform.members, hashes(...all.slice(50)));
+  });
+
   it('an empty segment is a 100% removal; maxRemovalPercent 100 lets it through', async () => {
     const { platform, run } = await setup();
     await run(emails('a', 'b', 'c'), { maxRemovalPercent: 50 });

@@ -66,6 +66,32 @@ function lookup(catalogue: unknown, keyPath: string): unknown {
   return value;
 }
 
+/** i18next's plural suffixes: `key_one`, `key_many`, `key_other`… (picked by the `count` given to `_`). */
+const PLURAL_FORM = /_(zero|one|two|few|many|other)$/;
+
+/** A catalogue's leaves with each plural key's forms gathered under its key: the forms each language needs differ. */
+function withPluralsGathered(entries: Map<string, unknown>): { keys: Map<string, unknown>; forms: Map<string, Map<string, unknown>> } {
+  const keys = new Map<string, unknown>();
+  const forms = new Map<string, Map<string, unknown>>();
+  for (const [key, value] of entries) {
+    const form = PLURAL_FORM.exec(key);
+    const base = form ? key.slice(0, form.index) : key;
+    if (!form || !entries.has(`${base}_other`)) {
+      keys.set(key, value);
+      continue;
+    }
+    keys.set(base, entries.get(`${base}_other`));
+    forms.set(base, (forms.get(base) ?? new Map<string, unknown>()).set(form[1], value));
+  }
+  return { keys, forms };
+}
+
+/** The plural forms a language's rules pick from (Intl, as i18next uses them). */
+const pluralFormsOf = (lang: string) => [...new Intl.PluralRules(lang).resolvedOptions().pluralCategories].sort();
+
+/** A key the code asks for, or its plural forms. */
+const hasKey = (catalogue: unknown, keyPath: string) => typeof lookup(catalogue, keyPath) === 'string' || typeof lookup(catalogue, `${keyPath}_other`) === 'string';
+
 function difference(a: Iterable<string>, b: ReadonlySet<string>): string[] {
   return [...a].filter((item) => !b.has(item));
 }
@@ -86,18 +112,21 @@ describe('i18n', () => {
       it(`${relative(dir)}/en-US.json has no empty text`, () => {
         for (const [key, value] of leaves(readJson(path.join(dir, `${BASE}.json`)))) assert.ok(typeof value === 'string' && value.trim() !== '', `${key} is non-empty text`);
       });
-      for (const lang of LANGUAGES) {
-        it(`${relative(dir)}/${lang}.json: the keys of en-US, no empty text, the same placeholders`, () => {
-          const base = leaves(readJson(path.join(dir, `${BASE}.json`)));
-          const ours = leaves(readJson(path.join(dir, `${lang}.json`)));
+      for (const lang of [BASE, ...LANGUAGES]) {
+        it(`${relative(dir)}/${lang}.json: the keys of en-US, no empty text, the same placeholders, the plural forms of ${lang}`, () => {
+          const base = withPluralsGathered(leaves(readJson(path.join(dir, `${BASE}.json`)))).keys;
+          const { keys: ours, forms } = withPluralsGathered(leaves(readJson(path.join(dir, `${lang}.json`))));
           const missing = difference(base.keys(), new Set(ours.keys()));
           const extra = difference(ours.keys(), new Set(base.keys()));
           assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `${lang}.json key paths differ from en-US`);
           for (const [key, english] of base) {
-            const text = ours.get(key);
-            assert.ok(typeof text === 'string' && text.trim() !== '', `${key} is non-empty text`);
-            assert.deepEqual(placeholders(text), placeholders(String(english)), `placeholders of ${key}`);
+            const texts = forms.has(key) ? [...(forms.get(key) as Map<string, unknown>).values()] : [ours.get(key)];
+            for (const text of texts) {
+              assert.ok(typeof text === 'string' && text.trim() !== '', `${key} is non-empty text`);
+              assert.deepEqual(placeholders(text), placeholders(String(english)), `placeholders of ${key}`);
+            }
           }
+          for (const [key, found] of forms) assert.deepEqual([...found.keys()].sort(), pluralFormsOf(lang), `${lang}: the plural forms of ${key}`);
         });
       }
     }
@@ -365,7 +394,7 @@ describe('i18n', () => {
           continue;
         }
         if (ref.kind === 'key') {
-          if (typeof lookup(catalogue, keyPath) !== 'string') problems.push(`${ref.where}: ${ref.text} is missing from the en-US catalogue`);
+          if (!hasKey(catalogue, keyPath)) problems.push(`${ref.where}: ${ref.text} is missing from the en-US catalogue`);
           continue;
         }
         const group = lookup(catalogue, keyPath.replace(/\.$/, ''));
@@ -395,7 +424,7 @@ describe('i18n', () => {
       const codes = [...fs.readFileSync(path.join(root, 'src', 'core', 'errors.ts'), 'utf8').matchAll(/^\s*\| '([a-z_]+)'/gm)].map((m) => m[1]);
       assert.ok(codes.includes('removal_guard') && codes.length > 15, `read the ErrorCode union: ${codes.join(', ')}`);
       for (const lang of [BASE, ...LANGUAGES]) {
-        const missing = codes.filter((code) => typeof lookup(builtCatalogue(lang), `${SET}.errors.${code}`) !== 'string');
+        const missing = codes.filter((code) => !hasKey(builtCatalogue(lang), `${SET}.errors.${code}`));
         assert.deepEqual(missing, [], `${lang}: errors without a sentence`);
       }
     });

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { sha256Hex } from '../../src/core/email';
+import { DEFAULT_PARTS_TIMEOUT_MS, partsTimeoutMs } from '../../src/nodes/runtime-settings';
 import type { ExportSummary } from '../../src/core/export-run';
 import { MICROSOFT_ADS_SANDBOX, type Sandbox, SNAPCHAT_SANDBOX } from '../../src/sandbox';
 import { type FlowNode, freshDataDir, helper, loadFlow, microsoftCredentials, microsoftFlow, packageNodes, profiles, snapchatCredentials, snapchatFlow, startTestSandbox, testSettings } from './harness';
@@ -84,15 +87,16 @@ describe('safe runs, in a Node-RED runtime against the sandbox', function () {
     assert.equal(captured.statuses.at(-1)?.fill, 'yellow');
   });
 
-  it('two export nodes on one audience, triggered at once, run one after the other; a following mirror finds it exact', async () => {
+  it('two export nodes on one audience, each with its own connection, triggered at once, run one after the other; a following mirror finds it exact', async () => {
     const seeded = sandbox.snapchat.createSegment({ adAccountId: SNAPCHAT_SANDBOX.adAccountId, name: 'Shared' });
     const flow: FlowNode[] = [
       { id: 'tab', type: 'tab', label: 'two' },
-      { id: 'conn', type: 'snapchat-connection', name: 'c', consent: true, scope: 'administrators', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url },
-      ...['daily', 'ondemand'].map((id, i) => ({ id, type: 'snapchat-audience', z: 'tab', x: 100, y: 100 + i * 60, connection: 'conn', adAccountId: SNAPCHAT_SANDBOX.adAccountId, audienceId: seeded.id, emailField: 'email', mode: 'mirror', maxRemovalPercent: 100, wires: [[], [`${id}-out`]] })),
+      ...['conn', 'conn2'].map((id) => ({ id, type: 'snapchat-connection', name: `connection ${id.length}`, consent: true, scope: 'administrators', authBaseUrl: sandbox.url, apiBaseUrl: sandbox.url })),
+      ...['daily', 'ondemand'].map((id, i) => ({ id, type: 'snapchat-audience', z: 'tab', x: 100, y: 100 + i * 60, connection: i === 0 ? 'conn' : 'conn2', adAccountId: SNAPCHAT_SANDBOX.adAccountId, audienceId: seeded.id, emailField: 'email', mode: 'mirror', maxRemovalPercent: 100, wires: [[], [`${id}-out`]] })),
       ...['daily', 'ondemand'].map((id, i) => ({ id: `${id}-out`, type: 'helper', z: 'tab', x: 300, y: 100 + i * 60 })),
     ];
-    await helper.load(packageNodes, flow, snapchatCredentials());
+    const credentials = snapchatCredentials() as Record<string, unknown>;
+    await helper.load(packageNodes, flow, { ...credentials, conn2: credentials.conn });
     const summaries: Record<string, ExportSummary[]> = { daily: [], ondemand: [] };
     const statuses: string[] = [];
     for (const id of ['daily', 'ondemand']) (helper.getNode(`${id}-out`) as unknown as { on(e: 'input', f: (m: { payload: ExportSummary }) => void): void }).on('input', (m) => summaries[id].push(m.payload));
@@ -159,6 +163,49 @@ describe('safe runs, in a Node-RED runtime against the sandbox', function () {
     assert.ok(MICROSOFT_ADS_SANDBOX.accountId);
   });
 
+  /** Starts a 20-batch Microsoft export and, at its first confirmed batch, calls `atFirstBatch` (a deploy). */
+  async function exportUntilFirstBatch(atFirstBatch: (flow: FlowNode[], credentials: ReturnType<typeof microsoftCredentials>) => Promise<void>) {
+    await sandbox.close();
+    sandbox = await startTestSandbox({ latencyMs: 150 });
+    const credentials = microsoftCredentials();
+    const flow = microsoftFlow(sandbox);
+    const { exporter, captured } = await loadFlow(flow, credentials);
+    let deployedAt = 0;
+    let deployTook = 0;
+    captured.onBatch = () => {
+      if (deployedAt) return;
+      deployedAt = Date.now();
+      void atFirstBatch(flow, credentials).then(() => {
+        deployTook = Date.now() - deployedAt;
+      });
+    };
+    exporter.receive({ payload: profiles(20_000), segment: 'Deployed' });
+    for (let waited = 0; !deployTook; waited += 50) {
+      if (waited > 30_000) assert.fail('the deploy did not finish');
+      await sleep(50);
+    }
+    await sleep(1500);
+    const applies = sandbox.recorder.requests.filter((r) => r.path.includes('/Apply'));
+    return { applies, late: applies.filter((r) => r.at > deployedAt + 100), deployTook, captured };
+  }
+
+  it('a deploy that only renames the export node stops its run too: no batch starts afterwards, no summary', async () => {
+    const { applies, late, captured } = await exportUntilFirstBatch((flow, credentials) => helper.setFlows(flow.map((n) => (n.id === 'exp' ? { ...n, name: 'renamed' } : n)), 'nodes', credentials));
+    assert.deepEqual(late, [], 'no batch started after the deploy');
+    assert.ok(applies.length < 20, `it stopped (${applies.length} of 20 batches went out)`);
+    assert.equal(captured.summaries.length, 0, 'a closed node sends no summary');
+  });
+
+  it('batches that never answer hold a deploy less than Node-RED\'s 15 s close timeout', async () => {
+    const { late, deployTook } = await exportUntilFirstBatch((flow, credentials) => {
+      // From now on the platform answers nothing for a minute: the batches in flight hang.
+      sandbox.faults.set({ latencyMs: 60_000 });
+      return helper.setFlows(flow.map((n) => (n.id === 'exp' ? { ...n, name: 'renamed' } : n)), 'nodes', credentials);
+    });
+    assert.deepEqual(late, [], 'no batch started after the deploy');
+    assert.ok(deployTook < 15_000, `the deploy waited ${deployTook} ms for the run`);
+  });
+
   it('a msg.parts sequence that never completes expires with an error and sends nothing', async () => {
     const { exporter, captured } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
     exporter.receive({ payload: profiles(10), topic: 'Half', parts: { id: 'never', index: 0, count: 3 } });
@@ -171,6 +218,41 @@ describe('safe runs, in a Node-RED runtime against the sandbox', function () {
     assert.equal(captured.summaries[0]?.segment, 'Half');
     assert.equal(captured.statuses.at(-1)?.text, 'audience-export.status.failure.sequence_timeout');
     assert.equal(sandbox.recorder.requests.length, 0);
+  });
+
+  it('expired and broken sequences let go of what they held (ten of 60,000 profiles each)', async () => {
+    v8.setFlagsFromString('--expose-gc');
+    const gc = vm.runInNewContext('gc') as () => void;
+    const { exporter, captured } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
+    const heapAfterGc = async () => {
+      for (let i = 0; i < 3; i++) {
+        gc();
+        await sleep(20);
+      }
+      return process.memoryUsage().heapUsed;
+    };
+    const before = await heapAfterGc();
+    for (let n = 0; n < 10; n++) {
+      const id = `held-${n}`;
+      exporter.receive({ payload: profiles(30_000, n * 60_000), topic: 'Held', parts: { id, index: 0, count: 3 } });
+      exporter.receive({ payload: profiles(30_000, n * 60_000 + 30_000), topic: 'Held', parts: { id, index: 1, count: 3 } });
+      // Half of them expire (no third part), half break (an index past the count).
+      if (n % 2 === 1) exporter.receive({ payload: profiles(1), topic: 'Held', parts: { id, index: 5, count: 3 } });
+      await captured.errorsArrived(n + 1);
+    }
+    await sleep(400);
+    const retained = (await heapAfterGc()) - before;
+    assert.deepEqual(new Set(captured.errors.map((e) => e.code)), new Set(['sequence_timeout', 'invalid_input']));
+    assert.equal(sandbox.recorder.requests.filter((r) => r.path.endsWith('/users')).length, 0, 'nothing was sent');
+    assert.ok(retained < 8_000_000, `${(retained / 1e6).toFixed(1)} MB still held after ten failed sequences`);
+  });
+
+  it('an incomplete sequence waits 10 minutes for its next part unless settings.js says otherwise', () => {
+    assert.equal(DEFAULT_PARTS_TIMEOUT_MS, 600_000);
+    const red = (settings: Record<string, unknown>) => ({ settings }) as unknown as Parameters<typeof partsTimeoutMs>[0];
+    assert.equal(partsTimeoutMs(red({})), 600_000);
+    assert.equal(partsTimeoutMs(red({ audienceExportPartsTimeoutMs: 30_000 })), 30_000);
+    assert.equal(partsTimeoutMs(red({ audienceExportPartsTimeoutMs: 'soon' })), 600_000, 'a malformed setting keeps the default');
   });
 
   it('a sequence whose count contradicts its indexes fails at once and sends nothing', async () => {
