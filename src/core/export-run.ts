@@ -197,13 +197,18 @@ export async function runExport(request: ExportRequest): Promise<ExportSummary> 
         onBatch: request.onBatch,
       });
 
-      const outcome = await sendSegment(request, intake, streams, members, sender, loaded, summary);
-      Object.assign(summary, {
-        added: sender.tally.added,
-        removed: sender.tally.removed,
-        rejected: sender.tally.rejected,
-        batches: { total: sender.formed, ok: sender.tally.ok, failed: sender.tally.failed },
-      });
+      let outcome: Awaited<ReturnType<typeof sendSegment>>;
+      try {
+        outcome = await sendSegment(request, intake, streams, members, sender, loaded, summary);
+      } finally {
+        // Also when the segment failed while streaming (a sequence broken or expired): what went out is told.
+        Object.assign(summary, {
+          added: sender.tally.added,
+          removed: sender.tally.removed,
+          rejected: sender.tally.rejected,
+          batches: { total: sender.formed, ok: sender.tally.ok, failed: sender.tally.failed },
+        });
+      }
       const confirmed = nextState(loaded, members, sender, outcome.planned);
       if (confirmed && lease.held) await request.state.save(stateKey, confirmed.members, confirmed.size, lease);
 

@@ -13,6 +13,10 @@ export interface ReadOptions {
   readonly parsePath?: PathParser;
 }
 
+/** Text holding columns or lines: a CSV (or similar) file or row, not one address. */
+const LOOKS_LIKE_CSV = /[,;\t]|\r?\n/;
+const HEX_DIGEST = /^\s*[0-9a-fA-F]{64}\s*$/;
+
 /**
  * The profiles a payload holds (DESIGN §3): an array of profiles, one profile object, or one email
  * address as text. Anything else is refused with a sentence that says what would work.
@@ -20,17 +24,35 @@ export interface ReadOptions {
 export function profilesOf(payload: unknown): readonly unknown[] {
   if (Array.isArray(payload)) return payload;
   if (typeof payload === 'string') {
-    if (normaliseEmail(payload) !== undefined || /^\s*[0-9a-fA-F]{64}\s*$/.test(payload)) return [payload];
-    const hint = /[,;\t]/.test(payload) || /\r?\n/.test(payload.trim())
-      ? ': it looks like CSV. Put a CSV node before this node (File-in → CSV), so each row becomes a profile'
-      : ': to export a file, read it with a File-in node and parse it with a CSV or JSON node before this node';
-    throw new ExportError('invalid_input', `msg.payload is text that is not an email address${hint}`);
+    const csv = LOOKS_LIKE_CSV.test(payload.trim());
+    if (!csv && (normaliseEmail(payload) !== undefined || HEX_DIGEST.test(payload))) return [payload];
+    throw textRefused(csv);
   }
   if (Buffer.isBuffer(payload)) {
-    throw new ExportError('invalid_input', 'msg.payload is binary data (a Buffer): set the File-in node to output a UTF-8 string, then parse it with a CSV or JSON node');
+    throw new ExportError('invalid_input', 'msg.payload is binary data (a Buffer): set the File-in node to output a UTF-8 string, then parse it with a CSV or JSON node', { params: { variant: 'buffer' } });
   }
   if (typeof payload === 'object' && payload !== null) return [payload];
-  throw new ExportError('invalid_input', `msg.payload must be profiles: an array of profile objects, one profile object or an email address (got ${describe(payload)})`);
+  throw new ExportError('invalid_input', `msg.payload must be profiles: an array of profile objects, one profile object or an email address (got ${describe(payload)})`, { params: { variant: 'not_profiles' } });
+}
+
+/**
+ * The profiles one part of a sequence holds: the same forms, except that a line of text that is not
+ * an address (the heading of a list read line by line) is one invalid row, a blank line none; a line
+ * that holds columns is a CSV row, and refused with the way to read it.
+ */
+export function partProfilesOf(payload: unknown): readonly unknown[] {
+  // File-in's last line, after a file's final newline, is empty: no row at all.
+  if (typeof payload === 'string' && payload.trim() === '') return [];
+  if (typeof payload === 'string' && !LOOKS_LIKE_CSV.test(payload.trim())) return [payload];
+  return profilesOf(payload);
+}
+
+function textRefused(csv: boolean): ExportError {
+  const hint = csv
+    ? ': it looks like CSV. Put a CSV node before this node (File-in → CSV), so each row becomes a profile'
+    : ': to export a file, read it with a File-in node and parse it with a CSV or JSON node before this node';
+  // Each has its sentence in the catalogues (errors.invalid_input_<variant>): the advice reaches Catch in the runtime's language.
+  return new ExportError('invalid_input', `msg.payload is text that is not an email address${hint}`, { params: { variant: csv ? 'csv_text' : 'other_text' } });
 }
 
 /** A segment's members turned into identifiers: the only copy of the segment the engine keeps. */

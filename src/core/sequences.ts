@@ -119,6 +119,11 @@ export class SequenceTracker<M extends SequenceMessage> {
     return { state: 'part', id: part.id, opened, complete: this.settle(part.id, sequence), payload: msg.payload, first: sequence.first };
   }
 
+  /** A part's content cannot be exported (a CSV row handed over as text): its sequence fails as a contradiction does. */
+  refuse(id: string, error: ExportError): AddOutcome<M> {
+    return this.fail([id], error);
+  }
+
   /** Drop every pending sequence and timer (the node closes). */
   clear(): void {
     for (const sequence of this.sequences.values()) clearTimeout(sequence.timer);
@@ -163,7 +168,7 @@ export class SequenceTracker<M extends SequenceMessage> {
     const ids = [...this.sequences.keys()];
     const error = new ExportError(
       'invalid_input',
-      `msg.complete arrived without msg.parts while ${ids.length} sequences were pending, so which one it ends is unknown; none of them was exported (send one sequence at a time, or keep msg.parts on the closing message)`,
+      `msg.complete arrived without msg.parts while ${ids.length} sequences were pending, so which one it ends is unknown; none of them is exported as complete and nothing more of them is sent (send one sequence at a time, or keep msg.parts on the closing message)`,
     );
     return this.fail(ids, error);
   }

@@ -3,7 +3,7 @@ import { DEFAULT_GRACE_MS, type ExportRequest, type ExportSummary, refusedSummar
 import { settingsSchema } from '../core/fields';
 import { nodeTypesOf, type PlatformDefinition, type PlatformSession, type Settings } from '../core/platform';
 import { SegmentIntake } from '../core/segment-intake';
-import type { ReadOptions } from '../core/segment-reader';
+import { partProfilesOf, type ReadOptions } from '../core/segment-reader';
 import { isBareComplete, partOf, SequenceTracker } from '../core/sequences';
 import type { PlatformAdapter } from '../core/types';
 import { assertApproved, fingerprintOf } from './approvals';
@@ -77,7 +77,16 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
       const part = partOf(msg);
       if (part !== undefined || isBareComplete(msg)) {
         const expectedProfiles = expectedSize(part, msg.payload);
-        const outcome = sequences.add(msg);
+        let outcome = sequences.add(msg);
+        // A part's payload is its profiles: an array, or one item (a profile, or a line of text).
+        let profiles: readonly unknown[] | undefined;
+        if (outcome.state === 'part' && outcome.payload !== undefined) {
+          try {
+            profiles = partProfilesOf(outcome.payload);
+          } catch (thrown) {
+            outcome = sequences.refuse(outcome.id, toExportError(thrown));
+          }
+        }
         msg.payload = undefined;
         if (outcome.state === 'dropped') return done();
         if (outcome.state === 'failed') {
@@ -100,8 +109,7 @@ export function registerExportNode(RED: NodeRedApi, platform: PlatformDefinition
         if (!sequence) return;
         // The outputs carry the lowest-index part's message, whichever part came first.
         sequence.first = outcome.first;
-        // A part's payload is its profiles: an array, or one item (a profile, or an address).
-        if (outcome.payload !== undefined) sequence.intake.push(Array.isArray(outcome.payload) ? outcome.payload : [outcome.payload]);
+        if (profiles) sequence.intake.push(profiles);
         if (outcome.complete) {
           sequence.intake.end();
           intakes.delete(outcome.id);

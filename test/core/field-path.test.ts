@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fieldReader, type PathParser } from '../../src/core/field-path';
-import { readSegment } from '../../src/core/segment-reader';
+import { partProfilesOf, readSegment } from '../../src/core/segment-reader';
 import type { ExportError } from '../../src/core/errors';
 
 // Node-RED's own parser (the one the node glue hands in), from the runtime under test.
@@ -45,5 +47,31 @@ describe('field names and paths', () => {
     refused(undefined, /got nothing\)/);
     refused(null, /got null\)/);
     refused(true, /got true\)/);
+    // A CSV row is not an address, though its last column holds one.
+    refused('1,a@example.com', /looks like CSV/);
+    refused('a@example.com;b@example.com', /looks like CSV/);
+  });
+
+  it('takes exactly the payload forms each language\'s help names (array | object | string)', () => {
+    for (const lang of ['en-US', 'fr', 'nb', 'nl']) {
+      const help = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'editor', 'help', lang, 'export.md'), 'utf8');
+      const forms = /^: payload \(([^)]+)\)/m.exec(help)?.[1].split('|').map((form) => form.trim());
+      assert.deepEqual(forms, ['array', 'object', 'string'], `${lang}: the payload line of the help`);
+    }
+    const samples: Record<string, unknown> = { array: [{ email: 'a@example.com' }], object: { email: 'a@example.com' }, string: 'a@example.com', number: 42, boolean: true, Buffer: Buffer.from('a@example.com') };
+    for (const [form, payload] of Object.entries(samples)) {
+      const named = ['array', 'object', 'string'].includes(form);
+      if (named) assert.equal(readSegment(payload, { emailField: 'email', encoding: 'sha256' }).members.size, 1, `${form} is taken`);
+      else assert.throws(() => readSegment(payload, { emailField: 'email', encoding: 'sha256' }), /msg\.payload/, `${form} is refused`);
+    }
+  });
+
+  it('a part of a sequence: a line of text is one row (a heading is an invalid one, a blank line none); a CSV row is refused', () => {
+    assert.deepEqual(partProfilesOf('a@example.com'), ['a@example.com']);
+    assert.deepEqual(partProfilesOf('email'), ['email']);
+    assert.deepEqual(partProfilesOf(' '), []);
+    assert.deepEqual(partProfilesOf({ email: 'a@example.com' }), [{ email: 'a@example.com' }]);
+    assert.throws(() => partProfilesOf('1,a@example.com'), (error: unknown) => (error as ExportError).code === 'invalid_input' && /looks like CSV/.test((error as ExportError).message));
+    assert.throws(() => partProfilesOf(42), /got a number/);
   });
 });

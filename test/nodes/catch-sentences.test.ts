@@ -73,10 +73,12 @@ describe('the sentence at Catch, in a runtime with its catalogues', function () 
 
   it('in French: the plural the count takes, numbers written the French way', async () => {
     runtime = await startEmbedded({ lang: 'fr' });
-    await runtime.deploy('admin', flow([{ id: 'typo', emailField: 'mail' }], [{ target: 'typo', payload: profiles(1) }, { target: 'typo', payload: profiles(1500) }]));
+    await runtime.deploy('admin', flow([{ id: 'typo', emailField: 'mail' }], [{ target: 'typo', payload: profiles(1) }, { target: 'typo', payload: profiles(1500) }, { target: 'typo', payload: 'id,mail\n1,a@example.com' }]));
     await runtime.inject('admin', 'inj-0');
     await runtime.inject('admin', 'inj-1');
-    const [one, many] = await caught(2);
+    await runtime.inject('admin', 'inj-2');
+    const [one, many, csv] = await caught(3);
+    assert.deepEqual(csv, { code: 'invalid_input', message: "Le message ne peut pas être exporté : msg.payload est un texte qui ressemble à du CSV, pas une adresse e-mail. Placez un nœud CSV avant ce nœud (File-in → CSV) pour que chaque ligne devienne un profil." });
     assert.equal(one.message, "Le champ e-mail `mail` ne donne aucune adresse dans 1 profil sur 1 ; il a les champs id, email, name ; rien n'a été envoyé.");
     assert.match(many.message, /^Le champ e-mail `mail` ne donne aucune adresse dans 1[\u202f\u00a0 ]500 profils sur 1[\u202f\u00a0 ]500 ; les profils ont/);
   });

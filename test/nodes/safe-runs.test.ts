@@ -255,6 +255,31 @@ describe('safe runs, in a Node-RED runtime against the sandbox', function () {
     assert.equal(partsTimeoutMs(red({ audienceExportPartsTimeoutMs: 'soon' })), 600_000, 'a malformed setting keeps the default');
   });
 
+  it('a bare complete with two sequences pending fails both: nothing sent by default; with maxProfiles 0 the summaries count what had streamed out', async () => {
+    for (const maxProfiles of [undefined, 0]) {
+      sandbox.recorder.clear();
+      const { exporter, captured } = await loadFlow(microsoftFlow(sandbox, maxProfiles === undefined ? {} : { maxProfiles }), microsoftCredentials());
+      for (const id of ['first', 'second']) {
+        for (let index = 0; index < 3; index++) exporter.receive({ payload: profiles(1000, (id === 'first' ? 0 : 10_000) + index * 1000), topic: `Pending ${id} ${maxProfiles}`, parts: { id, index } });
+      }
+      // Time to stream, when it may (this suite expires a sequence after 300 ms without a part).
+      for (let waited = 0; waited < 200 && sandbox.recorder.requests.filter((r) => r.path.includes('/Apply')).length < 2; waited += 10) await sleep(10);
+      exporter.receive({ complete: true });
+      for (let waited = 0; captured.summaries.length < 2; waited += 20) {
+        if (waited > 20_000) assert.fail(`two failed summaries (got ${captured.summaries.length})`);
+        await sleep(20);
+      }
+      assert.deepEqual(captured.summaries.map((summary) => summary.error?.code), ['invalid_input', 'invalid_input']);
+      const delivered = captured.summaries.reduce((sum, summary) => sum + (summary.audienceId ? sandbox.microsoftAds.members(summary.audienceId).size : 0), 0);
+      const told = captured.summaries.reduce((sum, summary) => sum + summary.added, 0);
+      assert.equal(told, delivered, `the summaries tell what went out (maxProfiles ${maxProfiles})`);
+      if (maxProfiles === undefined) assert.equal(delivered, 0, 'nothing is sent while maxProfiles guards a sequence');
+      else assert.ok(delivered > 0, 'with maxProfiles 0, full batches had streamed out');
+      assert.ok(captured.summaries.every((summary) => summary.removed === 0));
+      await helper.unload();
+    }
+  });
+
   it('a sequence whose count contradicts its indexes fails at once and sends nothing', async () => {
     const { exporter, captured, run } = await loadFlow(snapchatFlow(sandbox), snapchatCredentials());
     exporter.receive({ payload: profiles(10), topic: 'Bad', parts: { id: 'bad', index: 0, count: 3 } });

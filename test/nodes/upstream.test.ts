@@ -125,4 +125,24 @@ describe('upstream core nodes → export (a real runtime against the sandbox)', 
     assert.equal(single.summaries[0]?.status, 'completed', JSON.stringify(single.summaries[0]?.error));
     assert.equal(single.summaries[0]?.added, 1);
   });
+
+  it('File-in (a msg per line) straight into the export: a CSV file is refused with the way to read it, nothing sent; a list of addresses works, its heading one invalid row', async () => {
+    const { file } = await csvFile(3000, true);
+    const read = { id: 'read', type: 'file in', filename: file, filenameType: 'str', format: 'lines', chunk: false, sendError: false, encoding: 'none', allProps: false };
+    const csv = await run([read], { emailField: 'E-Mail Address' });
+    assert.equal(csv.summaries.length, 1, 'one failed summary for the file');
+    assert.equal(csv.summaries[0].error?.code, 'invalid_input');
+    assert.match(csv.summaries[0].error?.message ?? '', /looks like CSV\. Put a CSV node before this node/);
+    assert.equal(sandbox.recorder.requests.filter((r) => r.path.endsWith('/users')).length, 0, 'no row was hashed as an address');
+    await helper.unload();
+
+    const list = path.join(path.dirname(file), 'list.txt');
+    const emails = Array.from({ length: 3000 }, (_, i) => `listed${i}@example.com`);
+    await fs.writeFile(list, ['email', ...emails].join('\n') + '\n');
+    const listed = await run([{ ...read, filename: list }], { emailField: 'email' });
+    assert.equal(listed.summaries.length, 1);
+    assert.equal(listed.summaries[0].status, 'completed', JSON.stringify(listed.summaries[0].error));
+    assert.deepEqual({ profiles: listed.summaries[0].profiles, invalid: listed.summaries[0].invalid }, { profiles: 3001, invalid: 1 });
+    assert.deepEqual(members(listed.summaries[0]), hashes(emails));
+  });
 });

@@ -4,7 +4,7 @@ import { sha256Hex } from '../../src/core/email';
 import type { ExportSummary } from '../../src/core/export-run';
 import { digestsToHex } from '../../src/core/wire-batch';
 import { partOf } from '../../src/core/sequences';
-import { profilesOf, readSegment } from '../../src/core/segment-reader';
+import { partProfilesOf, profilesOf, readSegment } from '../../src/core/segment-reader';
 import type { Sandbox } from '../../src/sandbox';
 import { exportBaseSchema, SegmentInputSchema } from '../../src/nodes/config-schemas';
 import { type Captured, freshDataDir, helper, loadFlow, profiles, snapchatCredentials, snapchatFlow, startTestSandbox, testSettings } from '../nodes/harness';
@@ -83,23 +83,36 @@ const messageValue = fc.record(
 let sequence = 0;
 
 /** The message to send, and what the engine should make of it (computed before the node consumes the payload). */
-function prepare(generated: typeof messageValue extends fc.Arbitrary<infer T> ? T : never): { msg: Record<string, unknown>; segmentOk: boolean; gathered: unknown } {
+function prepare(generated: typeof messageValue extends fc.Arbitrary<infer T> ? T : never): { msg: Record<string, unknown>; segmentOk: boolean; gathered: unknown; partRefusal?: string } {
   const msg: Record<string, unknown> = { ...generated };
   let gathered: unknown = generated.payload;
+  let partRefusal: string | undefined;
   if (generated.parts === 'whole-sequence') {
     msg.parts = { id: `seq-${++sequence}`, index: 0, count: 1 };
-    gathered = Array.isArray(generated.payload) ? [...generated.payload] : [generated.payload];
+    // A part's payload is refused on arrival, before its run asks for a segment name.
+    try {
+      gathered = [...partProfilesOf(generated.payload)];
+    } catch (thrown) {
+      partRefusal = (thrown as Error).message;
+    }
   } else if (!('parts' in generated)) delete msg.parts;
   const segmentOk = SegmentInputSchema.safeParse(generated.segment ?? generated.topic).success;
-  return { msg, segmentOk, gathered };
+  return { msg, segmentOk, gathered, partRefusal };
 }
 
 /** How often each branch was taken, so a property cannot pass by never reaching one. */
 const seen = { noSegment: 0, notArray: 0, counted: 0, withMembers: 0, refused: 0, parts: 0, real: 0, dry: 0, configOk: 0, configInvalid: 0 };
 
-function checkDryRunOutcome(outcome: Outcome, segmentOk: boolean, gathered: unknown, label: string): void {
+function checkDryRunOutcome(outcome: Outcome, segmentOk: boolean, gathered: unknown, label: string, partRefusal?: string): void {
   const { summary, error } = outcome;
   assert.ok(summary, `no summary for ${label}`);
+  if (partRefusal !== undefined) {
+    seen.notArray++;
+    assert.equal(summary.error?.code, 'invalid_input', label);
+    assert.equal(summary.error.message, partRefusal);
+    assert.equal(error?.code, 'invalid_input', `Catch error for ${label}`);
+    return;
+  }
   let profiles: readonly unknown[] | undefined;
   let refusal: string | undefined;
   try {
@@ -176,10 +189,10 @@ describe('property: export node in a Node-RED runtime under bad input', function
     await fc.assert(
       fc.asyncProperty(messageValue, async (generated) => {
         const label = fc.stringify(generated);
-        const { msg, segmentOk, gathered } = prepare(generated);
+        const { msg, segmentOk, gathered, partRefusal } = prepare(generated);
         if (generated.parts === 'whole-sequence') seen.parts++;
         const outcome = await outcomeOf(exporter as unknown as Exporter, captured, msg, label);
-        checkDryRunOutcome(outcome, segmentOk, gathered, label);
+        checkDryRunOutcome(outcome, segmentOk, gathered, label, partRefusal);
       }),
       { seed: SEED, numRuns: 500 },
     );
