@@ -6,7 +6,7 @@ import type { RefreshTokenStore } from './token-manager';
  * A rotated refresh token kept in a document (a file, or a key of a shared store), encrypted (AES-256-GCM) with a key derived from the
  * connection's client secret and id, so the document alone reveals nothing. It is tied to the refresh
  * token in the credentials it descends from (re-authenticating in the editor makes it obsolete) and
- * to the hosts it was answered by: after a host change it is never read back, whatever those hosts
+ * to the hosts it was answered by: after a host change it is dropped unread, whatever those hosts
  * answered.
  */
 export class EncryptedRefreshTokenStore implements RefreshTokenStore {
@@ -29,7 +29,12 @@ export class EncryptedRefreshTokenStore implements RefreshTokenStore {
     } catch {
       return undefined; // unreadable: fall back to the credentials
     }
-    if (!record || record.origin !== this.origin || !record.iv || !record.tag || !record.data) return undefined;
+    if (record?.data && record.origin !== this.origin) {
+      // Answered by other hosts, or descended from a refresh token the credentials no longer hold: dropped.
+      await this.document.write({}).catch(() => undefined);
+      return undefined;
+    }
+    if (!record || !record.iv || !record.tag || !record.data) return undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(record.iv, 'base64'));
       decipher.setAuthTag(Buffer.from(record.tag, 'base64'));

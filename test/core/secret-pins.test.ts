@@ -91,7 +91,10 @@ describe('rotated refresh tokens', () => {
     const material = { clientSecret: 'client-secret-1', connectionId: 'conn', credentialRefreshToken: 'from-credentials' };
     await new EncryptedRefreshTokenFile(file, { ...material, hosts: hostSetKey(HOSTS) }).save('rotated-token');
     assert.equal(await new EncryptedRefreshTokenFile(file, { ...material, hosts: hostSetKey(HOSTS) }).load(), 'rotated-token');
-    assert.equal(await new EncryptedRefreshTokenFile(file, { ...material, hosts: hostSetKey(ELSEWHERE) }).load(), undefined, 'after a host change it is dropped');
     assert.equal(await new EncryptedRefreshTokenFile(file, { ...material, credentialRefreshToken: 'signed-in-again', hosts: hostSetKey(HOSTS) }).load(), undefined);
+    await new EncryptedRefreshTokenFile(file, { ...material, hosts: hostSetKey(HOSTS) }).save('rotated-token');
+    assert.equal(await new EncryptedRefreshTokenFile(file, { ...material, hosts: hostSetKey(ELSEWHERE) }).load(), undefined, 'after a host change it is not read');
+    assert.equal(await new EncryptedRefreshTokenFile(file, { ...material, hosts: hostSetKey(HOSTS) }).load(), undefined, 'and it is gone: going back to the first hosts does not bring it back');
+    assert.deepEqual(JSON.parse(await fs.readFile(file, 'utf8')), {});
   });
 });

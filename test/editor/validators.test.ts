@@ -60,6 +60,20 @@ describe("the dialog's validators agree with the runtime's schemas", () => {
     }
   }
 
+  it('takes the email and consent fields as typed: a CSV heading, a property expression, a nested path', () => {
+    for (const platform of PLATFORMS) {
+      const type = exportEditorDefinition(platform).type;
+      for (const name of ['emailField', 'consentField']) {
+        const field = exportFields(1).find((f) => f.name === name);
+        assert.ok(field);
+        for (const value of ['E-Mail Address', 'Email Address', 'contact["e-mail"]', 'a.b[0]', 'contact.email']) {
+          assert.equal(validator(type, name).call({}, value), true, `${type} ${name} = ${value} in the dialog`);
+          assert.ok(fieldSchema(field).safeParse(value).success, `${name} = ${value} at runtime`);
+        }
+      }
+    }
+  });
+
   it('covers the fields every export has', () => {
     assert.ok(exportFields(1).every((field) => exportEditorDefinition(PLATFORMS[0]).fields.some((f) => f.name === field.name)));
   });
