@@ -80,6 +80,12 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
     return (await runtime.summaries(summaries))[summaries - 1];
   }
 
+  /** The contributor's run waits for an administrator: `approval_required`, and `platform` received no request. */
+  async function assertWaitsForAdministrator(platform: Sandbox, why?: string): Promise<void> {
+    assert.equal((await runOnce('contributor')).error?.code, 'approval_required', why);
+    assert.equal(platform.recorder.requests.length, 0, `${why ?? 'approval required'}: nothing sent`);
+  }
+
   function assertListenerGotNothing(): void {
     assert.deepEqual(listener.received, [], 'the listener received nothing');
   }
@@ -132,9 +138,7 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
 
     sandbox.recorder.clear();
     await runtime.deploy('contributor', flow(platform));
-    const ticked = await runOnce('contributor');
-    assert.equal(ticked.error?.code, 'approval_required', 'the connection changed since its approval');
-    assert.equal(sandbox.recorder.requests.length, 0);
+    await assertWaitsForAdministrator(sandbox, 'the connection changed since its approval');
 
     // An administrator looks at the connection and saves it: approved as it is now.
     await runtime.call('admin', 'POST', '/audience-export/connection-approvals/conn', flow(platform)[1]);
@@ -143,8 +147,7 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
     for (const exporter of [{ maxProfiles: 10_000_000 }, { maxRemovalPercent: 100 }]) {
       await runtime.deploy('contributor', flow(platform, { exporter }));
       sandbox.recorder.clear();
-      assert.equal((await runOnce('contributor')).error?.code, 'approval_required', `${JSON.stringify(exporter)} needs an administrator`);
-      assert.equal(sandbox.recorder.requests.length, 0);
+      await assertWaitsForAdministrator(sandbox, `${JSON.stringify(exporter)} needs an administrator`);
     }
   });
 
@@ -203,8 +206,7 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
     // Back on the administrator's hosts it is still the administrator's connection: the contributor's scope does not count.
     await runtime.deploy('contributor', flow(platform, { connection: { scope: 'contributors' }, connectionId: 'disabled-conn' }));
     sandbox.recorder.clear();
-    assert.equal((await runOnce('contributor')).error?.code, 'approval_required');
-    assert.equal(sandbox.recorder.requests.length, 0);
+    await assertWaitsForAdministrator(sandbox);
   });
 
   it('an approval binds the connection\'s hosts: secrets entered for two host sets, the contributor switching between them waits for an administrator', async () => {
@@ -216,8 +218,7 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
       assert.equal((await runtime.call('admin', 'POST', '/audience-export/pins/conn', { ...onSecond, ...platform.credentials })).status, 200);
       assert.notEqual(fingerprintOf(onSecond), fingerprintOf(flow(platform)[1] as Record<string, unknown>));
       await runtime.deploy('contributor', flow(platform, { hosts: second.url }));
-      assert.equal((await runOnce('contributor')).error?.code, 'approval_required');
-      assert.equal(second.recorder.requests.length, 0);
+      await assertWaitsForAdministrator(second);
     } finally {
       await second.close();
     }
@@ -232,8 +233,7 @@ describe('attacks on a connection an administrator set up (adminAuth, real runti
     const approval = await runtime.call('admin', 'POST', '/audience-export/approvals/exp', { ...flow(platform, { connectionId: 'imported-conn' })[2], connectionConfig: ticked });
     assert.equal(approval.status, 200, JSON.stringify(approval.json));
     sandbox.recorder.clear();
-    assert.equal((await runOnce('contributor')).error?.code, 'approval_required', 'the contributor ticked "I agree": an administrator must look at the connection');
-    assert.equal(sandbox.recorder.requests.length, 0);
+    await assertWaitsForAdministrator(sandbox, 'the contributor ticked "I agree": an administrator must look at the connection');
     await runtime.call('admin', 'POST', '/audience-export/connection-approvals/imported-conn', ticked);
     assert.equal((await runOnce('contributor')).status, 'completed');
   });
